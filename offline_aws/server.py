@@ -1,0 +1,166 @@
+"""Start, stop and reset the offline AWS; shared by the Makefile and the pytest plugin."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from offline_aws import REGION
+
+START_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 10
+
+
+@dataclass
+class OfflineAWS:
+    endpoint: str
+    pid: int
+
+    def environment(self):
+        """The variables that point boto3, botocore and Ansible's AWS modules at this server."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            # moto answers an unimplemented operation with a 500; do not retry it three times.
+            "AWS_MAX_ATTEMPTS": "1",
+        }
+
+    def reset(self):
+        _post(f"{self.endpoint}/moto-api/reset")
+
+
+def free_port(host="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def _post(url, timeout=5):
+    request = urllib.request.Request(url, data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback only)
+        return response.read()
+
+
+def _answers(endpoint):
+    try:
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2) as response:  # noqa: S310
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+def start(state_dir=None, port=None, log_path=None):
+    """Launch the server on a free loopback port and wait (bounded) until it answers."""
+    port = port or free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    state_dir = Path(state_dir) if state_dir else None
+    if state_dir:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        log_path = log_path or state_dir / "server.log"
+    log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 (child keeps it)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH")]))
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "offline_aws.launcher", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
+    if log is not subprocess.DEVNULL:
+        log.close()
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"offline AWS exited with {process.returncode} at start; see {log_path}")
+        if _answers(endpoint):
+            server = OfflineAWS(endpoint=endpoint, pid=process.pid)
+            if state_dir:
+                (state_dir / "server.json").write_text(json.dumps({"endpoint": endpoint, "pid": process.pid}))
+                (state_dir / "env.sh").write_text(
+                    "".join(f"export {k}={v}\n" for k, v in server.environment().items())
+                )
+            return server
+        time.sleep(0.2)
+    _terminate(process.pid)
+    raise RuntimeError(f"offline AWS did not answer on {endpoint} within {START_TIMEOUT_SECONDS}s")
+
+
+def load(state_dir):
+    """The server recorded in state_dir, if its process is still alive and answering."""
+    record = Path(state_dir) / "server.json"
+    if not record.exists():
+        return None
+    data = json.loads(record.read_text())
+    server = OfflineAWS(endpoint=data["endpoint"], pid=data["pid"])
+    if _alive(server.pid) and _answers(server.endpoint):
+        return server
+    return None
+
+
+def ensure(state_dir):
+    """Reuse the running server recorded in state_dir, or start one."""
+    return load(state_dir) or start(state_dir)
+
+
+def stop(state_dir=None, server=None):
+    if server is None and state_dir:
+        record = Path(state_dir) / "server.json"
+        if not record.exists():
+            return False
+        data = json.loads(record.read_text())
+        server = OfflineAWS(endpoint=data["endpoint"], pid=data["pid"])
+    if server is None:
+        return False
+    _terminate(server.pid)
+    if state_dir:
+        for name in ("server.json", "env.sh"):
+            (Path(state_dir) / name).unlink(missing_ok=True)
+    return True
+
+
+def _alive(pid):
+    # A zombie (exited, never reaped: PID 1 here does not reap orphans) counts as stopped.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return False
+    except OSError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _terminate(pid):
+    """SIGTERM, then SIGKILL after a bounded wait; reap it when it is our child."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    return
+            except ChildProcessError:
+                if not _alive(pid):
+                    return
+            time.sleep(0.1)
