@@ -56,7 +56,7 @@ def stubbed_client(monkeypatch):
     # Retries back off with sleeps; make them instant in unit tests.
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     yield make
-    for _, stubber in clients.values():
+    for unused_client, stubber in clients.values():
         stubber.deactivate()
 
 
