@@ -13,7 +13,9 @@ from moto.sagemaker.responses import SageMakerResponse
 
 
 def delete_model_package_group(self, model_package_group_name):
-    name = model_package_group_name.split("/")[-1] if model_package_group_name.startswith("arn:") else model_package_group_name
+    name = model_package_group_name
+    if name.startswith("arn:"):
+        name = name.split("/")[-1]
     if name not in self.model_package_groups:
         raise ValidationError(f"ModelPackageGroup {name} does not exist.")
     if any(p.model_package_group_name == name for p in self.model_packages.values()):
