@@ -21,8 +21,10 @@ def update_endpoint_weights_and_capacities(self, endpoint_name, desired_weights_
         if item is None:
             continue
         old = before[variant["VariantName"]]
-        for field, targets in (("DesiredWeight", ("CurrentWeight", "DesiredWeight")),
-                               ("DesiredInstanceCount", ("CurrentInstanceCount", "DesiredInstanceCount"))):
+        for field, targets in (
+            ("DesiredWeight", ("CurrentWeight", "DesiredWeight")),
+            ("DesiredInstanceCount", ("CurrentInstanceCount", "DesiredInstanceCount")),
+        ):
             for target in targets:
                 if item.get(field) is not None:
                     variant[target] = item[field]

@@ -8,7 +8,9 @@ ROLE = "arn:aws:iam::123456789012:role/sagemaker"
 def test_add_tags_replaces_the_value_of_an_existing_key(aws):
     sagemaker = boto3.client("sagemaker")
     arn = sagemaker.create_model(
-        ModelName="m1", ExecutionRoleArn=ROLE, PrimaryContainer={"Image": "img:1"},
+        ModelName="m1",
+        ExecutionRoleArn=ROLE,
+        PrimaryContainer={"Image": "img:1"},
         Tags=[{"Key": "team", "Value": "a"}, {"Key": "keep", "Value": "1"}],
     )["ModelArn"]
     sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "b"}])

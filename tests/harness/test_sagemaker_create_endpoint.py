@@ -11,13 +11,20 @@ def test_zero_weight_variant_is_reported_with_weight_zero(aws):
     sagemaker.create_endpoint_config(
         EndpointConfigName="c1",
         ProductionVariants=[
-            {"VariantName": name, "ModelName": "m1", "InstanceType": "ml.m5.large",
-             "InitialInstanceCount": 1, "InitialVariantWeight": weight}
+            {
+                "VariantName": name,
+                "ModelName": "m1",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 1,
+                "InitialVariantWeight": weight,
+            }
             for name, weight in (("live", 1.0), ("staged", 0.0))
         ],
     )
-    assert [v["InitialVariantWeight"] for v in sagemaker.describe_endpoint_config(EndpointConfigName="c1")[
-        "ProductionVariants"]] == [1.0, 0.0]
+    assert [
+        v["InitialVariantWeight"]
+        for v in sagemaker.describe_endpoint_config(EndpointConfigName="c1")["ProductionVariants"]
+    ] == [1.0, 0.0]
     sagemaker.create_endpoint(EndpointName="ep", EndpointConfigName="c1")
     variants = {v["VariantName"]: v for v in sagemaker.describe_endpoint(EndpointName="ep")["ProductionVariants"]}
     assert variants["staged"]["CurrentWeight"] == 0.0

@@ -14,8 +14,13 @@ def sagemaker(aws):
     client.create_endpoint_config(
         EndpointConfigName="c1",
         ProductionVariants=[
-            {"VariantName": name, "ModelName": "m1", "InstanceType": "ml.m5.large",
-             "InitialInstanceCount": 2, "InitialVariantWeight": 1.0}
+            {
+                "VariantName": name,
+                "ModelName": "m1",
+                "InstanceType": "ml.m5.large",
+                "InitialInstanceCount": 2,
+                "InitialVariantWeight": 1.0,
+            }
             for name in ("a", "b")
         ],
     )
