@@ -1,0 +1,91 @@
+"""playbooks/observability.yml: per-colour alarms on each service's target groups."""
+
+import boto3
+import pytest
+
+SERVICES = ("backend", "ml")
+PREFIX = "mobileml-local"
+
+
+@pytest.fixture
+def load_balancer(aws):
+    """An ALB with each service's blue and green target groups, as the alb role leaves them."""
+    ec2 = boto3.client("ec2")
+    elbv2 = boto3.client("elbv2")
+    vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"]["SubnetId"]
+        for i, az in enumerate("ab")
+    ]
+    lb = elbv2.create_load_balancer(Name=f"{PREFIX}-alb", Subnets=subnets)["LoadBalancers"][0]
+    groups = {}
+    for service in SERVICES:
+        for color in ("blue", "green"):
+            group = elbv2.create_target_group(
+                Name=f"{PREFIX}-{service}-{color}", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip"
+            )["TargetGroups"][0]
+            groups[(service, color)] = group["TargetGroupArn"]
+    listener = elbv2.create_listener(
+        LoadBalancerArn=lb["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+    )["Listeners"][0]
+    for priority, service in enumerate(SERVICES, start=1):
+        elbv2.create_rule(
+            ListenerArn=listener["ListenerArn"],
+            Priority=priority,
+            Conditions=[{"Field": "path-pattern", "Values": [f"/{service}/*"]}],
+            Actions=[
+                {
+                    "Type": "forward",
+                    "ForwardConfig": {
+                        "TargetGroups": [
+                            {"TargetGroupArn": groups[(service, "blue")], "Weight": 100},
+                            {"TargetGroupArn": groups[(service, "green")], "Weight": 0},
+                        ]
+                    },
+                }
+            ],
+        )
+    return lb, groups
+
+
+def alarms():
+    cloudwatch = boto3.client("cloudwatch")
+    return {alarm["AlarmName"]: alarm for alarm in cloudwatch.describe_alarms()["MetricAlarms"]}
+
+
+def test_alarms_watch_each_colour_and_rerun_changes_nothing(run_playbook, load_balancer):
+    lb, groups = load_balancer
+    first = run_playbook("playbooks/observability.yml").check()
+    assert first.changed > 0
+
+    found = alarms()
+    assert len(found) == 8
+    for service in SERVICES:
+        for color in ("blue", "green"):
+            for kind in ("5xx", "latency"):
+                alarm = found[f"{PREFIX}-{service}-{color}-{kind}"]
+                dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+                assert dimensions["TargetGroup"] == groups[(service, color)].split(":")[-1]
+                assert dimensions["LoadBalancer"] == lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+                assert alarm["TreatMissingData"] == "notBreaching"
+                assert alarm["AlarmActions"][0].endswith(f":{PREFIX}-alerts")
+    assert found[f"{PREFIX}-ml-green-latency"]["ExtendedStatistic"] == "p99"
+
+    assert run_playbook("playbooks/observability.yml").check().changed == 0
+
+
+def test_check_mode_on_an_empty_account_fails_clearly_and_creates_nothing(run_playbook):
+    result = run_playbook("playbooks/observability.yml", check_mode=True)
+    assert result.returncode != 0
+    assert "observability_load_balancer_name" in result.stdout
+    assert alarms() == {}
+
+
+def test_absent_removes_topic_and_alarms(run_playbook, load_balancer):
+    run_playbook("playbooks/observability.yml").check()
+    run_playbook("playbooks/observability.yml", extra_vars={"observability_state": "absent"}).check()
+    assert alarms() == {}
+    assert boto3.client("sns").list_topics()["Topics"] == []
