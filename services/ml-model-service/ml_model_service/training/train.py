@@ -20,7 +20,7 @@ import sys
 import tarfile
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -238,7 +238,7 @@ def train(
 
     metadata = {
         "version": str(version),
-        "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "framework": {"sklearn": sklearn.__version__, "onnx_opset": ONNX_OPSET},
         "model_type": model_type,
         "dataset": {"sha256": digest, "rows": int(len(x)), "source": source},

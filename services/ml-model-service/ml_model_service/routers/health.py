@@ -1,0 +1,67 @@
+"""Liveness, readiness, model metadata, Prometheus metrics and drift."""
+
+from __future__ import annotations
+
+import time
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ml_model_service import __version__
+from ml_model_service.fastpath import JSON, Call, as_endpoint
+from ml_model_service.routers.predict import served_model
+from ml_model_service.schemas import ERRORS
+
+
+async def health(runtime, call: Call) -> tuple[int, bytes, bytes]:
+    """Liveness: the process answers (whether or not a model is loaded)."""
+    uptime = round(time.monotonic() - runtime.holder.started, 3)
+    return 200, orjson.dumps({"status": "ok", "uptime_seconds": uptime}), JSON
+
+
+async def ready(runtime, call: Call) -> tuple[int, bytes, bytes]:
+    """Readiness: 200 once a verified model is loaded, 503 before."""
+    model = served_model(runtime)
+    return 200, orjson.dumps({"ready": True, "model_version": model.version}), JSON
+
+
+FAST_ROUTES = {("GET", "/health"): health, ("GET", "/ready"): ready}
+
+router = APIRouter(tags=["operations"])
+router.add_api_route("/health", as_endpoint(health), methods=["GET"])
+router.add_api_route("/ready", as_endpoint(ready), methods=["GET"], responses={503: ERRORS[503]})
+
+
+@router.get("/metadata", responses={503: ERRORS[503]})
+async def metadata(request: Request) -> Response:
+    """The served model's metadata (version, metrics, features, classes, sha256) and reload state."""
+    runtime = request.app.state.runtime
+    model = served_model(runtime)
+    body = {
+        **model.describe(),
+        "service_version": __version__,
+        "last_reload": runtime.holder.last_reload,
+        "hot_reload": {
+            "ssm_parameter": runtime.settings.model_ssm_parameter,
+            "poll_seconds": runtime.settings.model_poll_seconds,
+            "admin_enabled": runtime.settings.admin_token is not None,
+        },
+    }
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
+@router.get("/metrics", response_class=Response)
+async def metrics(request: Request) -> Response:
+    """Prometheus exposition: requests, latency, predictions by class, drift PSI per feature."""
+    payload = generate_latest(request.app.state.runtime.metrics.registry)
+    return Response(payload, media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/drift", responses={503: ERRORS[503]})
+async def drift(request: Request) -> Response:
+    """PSI per feature over the recent-rows window against the training baseline."""
+    model = served_model(request.app.state.runtime)
+    report = {"model_version": model.version, **model.drift.report()}
+    return Response(orjson.dumps(report), media_type="application/json")

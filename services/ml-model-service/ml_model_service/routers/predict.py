@@ -1,0 +1,91 @@
+"""POST /predict and POST /predict/batch."""
+
+from __future__ import annotations
+
+import numpy as np
+import orjson
+from fastapi import APIRouter
+
+from ml_model_service.errors import ApiError
+from ml_model_service.fastpath import JSON, Call, as_endpoint
+from ml_model_service.inputs import features_row, instances_matrix, parse_json, require_json
+from ml_model_service.model import ServedModel
+from ml_model_service.schemas import (
+    ERRORS,
+    BatchRequest,
+    BatchResponse,
+    PredictRequest,
+    PredictResponse,
+    body_doc,
+)
+
+NUMPY = orjson.OPT_SERIALIZE_NUMPY
+
+
+def served_model(runtime) -> ServedModel:
+    model = runtime.holder.model
+    if model is None:
+        raise ApiError(503, "model_not_ready", "no model is loaded yet", None)
+    return model
+
+
+def score(runtime, model: ServedModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities and the index of the winning class per row; feeds metrics and drift."""
+    probabilities = model.predict_proba(x)
+    winners = probabilities.argmax(axis=1)
+    runtime.metrics.count_predictions(model.class_keys, winners)
+    model.drift.record(x)
+    return probabilities, winners
+
+
+def batch_result(model: ServedModel, probabilities: np.ndarray, winners: np.ndarray) -> dict:
+    classes = model.classes
+    return {
+        "model_version": model.version,
+        "count": int(probabilities.shape[0]),
+        "classes": classes,
+        "predictions": [classes[i] for i in winners.tolist()],
+        "confidences": probabilities.max(axis=1),
+        "probabilities": probabilities,
+    }
+
+
+async def predict(runtime, call: Call) -> tuple[int, bytes, bytes]:
+    """Predict one row: `{"features": [...]}` -> prediction, confidence, probabilities."""
+    require_json(call.content_type)
+    payload = parse_json(await call.body(runtime.settings.max_body_bytes))
+    model = served_model(runtime)
+    x = features_row(payload, model.n_features)
+    probabilities, winners = score(runtime, model, x)
+    row = probabilities[0]
+    best = int(winners[0])
+    body = {
+        "prediction": model.classes[best],
+        "confidence": row[best],
+        "probabilities": dict(zip(model.class_keys, row, strict=True)),
+        "model_version": model.version,
+    }
+    return 200, orjson.dumps(body, option=NUMPY), JSON
+
+
+async def predict_batch(runtime, call: Call) -> tuple[int, bytes, bytes]:
+    """Predict many rows: `{"instances": [[...], ...]}` (at most MAX_BATCH_SIZE rows)."""
+    require_json(call.content_type)
+    payload = parse_json(await call.body(runtime.settings.max_body_bytes))
+    model = served_model(runtime)
+    x = instances_matrix(payload, model.n_features, runtime.settings.max_batch_size)
+    probabilities, winners = score(runtime, model, x)
+    return 200, orjson.dumps(batch_result(model, probabilities, winners), option=NUMPY), JSON
+
+
+FAST_ROUTES = {("POST", "/predict"): predict, ("POST", "/predict/batch"): predict_batch}
+
+router = APIRouter(tags=["predict"])
+router.add_api_route(
+    "/predict", as_endpoint(predict), methods=["POST"], openapi_extra=body_doc(PredictRequest),
+    responses={200: {"model": PredictResponse}, **ERRORS},
+)  # fmt: skip
+router.add_api_route(
+    "/predict/batch", as_endpoint(predict_batch), methods=["POST"],
+    openapi_extra=body_doc(BatchRequest), responses={200: {"model": BatchResponse}, **ERRORS},
+)  # fmt: skip
