@@ -48,9 +48,7 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def verify_bundle(
-    onnx_bytes: bytes, metadata: dict[str, Any], expected_sha256: str | None = None
-) -> None:
+def verify_bundle(onnx_bytes: bytes, metadata: dict[str, Any], expected_sha256: str | None = None) -> None:
     """Raise BundleError/BundleIntegrityError unless the pair is a consistent bundle."""
     if not isinstance(metadata, dict):
         raise BundleError("metadata.json must hold a JSON object")
@@ -66,9 +64,7 @@ def verify_bundle(
     actual = sha256_hex(onnx_bytes)
     declared = str(metadata["model_sha256"]).lower()
     if actual != declared:
-        raise BundleIntegrityError(
-            f"sha256 of {MODEL_FILE} is {actual} but metadata.json declares {declared}"
-        )
+        raise BundleIntegrityError(f"sha256 of {MODEL_FILE} is {actual} but metadata.json declares {declared}")
     if expected_sha256 and actual != expected_sha256.strip().lower():
         raise BundleIntegrityError(
             f"sha256 of {MODEL_FILE} is {actual} but {expected_sha256.strip().lower()} was expected"
@@ -81,9 +77,7 @@ def _member_name(name: str) -> str:
     return name
 
 
-def read_bundle_bytes(
-    data: bytes, expected_sha256: str | None = None
-) -> tuple[bytes, dict[str, Any]]:
+def read_bundle_bytes(data: bytes, expected_sha256: str | None = None) -> tuple[bytes, dict[str, Any]]:
     """Read a model.tar.gz given as bytes; see read_bundle."""
     files: dict[str, bytes] = {}
     limits = {MODEL_FILE: MAX_MODEL_BYTES, METADATA_FILE: MAX_METADATA_BYTES}
@@ -111,9 +105,7 @@ def read_bundle_bytes(
     return _finish(files[MODEL_FILE], files[METADATA_FILE], expected_sha256)
 
 
-def _finish(
-    onnx_bytes: bytes, metadata_bytes: bytes, expected_sha256: str | None
-) -> tuple[bytes, dict[str, Any]]:
+def _finish(onnx_bytes: bytes, metadata_bytes: bytes, expected_sha256: str | None) -> tuple[bytes, dict[str, Any]]:
     try:
         metadata = json.loads(metadata_bytes)
     except ValueError as exc:
@@ -122,9 +114,7 @@ def _finish(
     return onnx_bytes, metadata
 
 
-def read_bundle(
-    path: str | os.PathLike[str], expected_sha256: str | None = None
-) -> tuple[bytes, dict[str, Any]]:
+def read_bundle(path: str | os.PathLike[str], expected_sha256: str | None = None) -> tuple[bytes, dict[str, Any]]:
     """Return ``(onnx_bytes, metadata)`` from a bundle on disk, verified.
 
     ``path`` is a ``model.tar.gz`` file, or a directory holding ``model.onnx`` and
@@ -159,9 +149,7 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def fetch_bundle(
-    uri: str, expected_sha256: str | None = None, s3_client: Any = None
-) -> tuple[bytes, dict[str, Any]]:
+def fetch_bundle(uri: str, expected_sha256: str | None = None, s3_client: Any = None) -> tuple[bytes, dict[str, Any]]:
     """Load and verify a bundle from a local path or an ``s3://bucket/key`` URI.
 
     For S3 the key is a model.tar.gz object, or a prefix ending in ``/`` under which

@@ -90,9 +90,7 @@ class DriftMonitor:
     def report(self) -> dict[str, Any]:
         values, count = self.psi()
         enough = count >= self.min_samples
-        drifted_features = sorted(
-            name for name, v in values.items() if v is not None and v > self.threshold
-        )
+        drifted_features = sorted(name for name, v in values.items() if v is not None and v > self.threshold)
         return {
             "window_size": self.window,
             "samples": count,

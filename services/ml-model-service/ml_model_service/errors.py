@@ -25,9 +25,7 @@ class ApiError(Exception):
 
 
 def error_body(code: str, message: str, field: str | None, request_id: str | None) -> bytes:
-    return orjson.dumps(
-        {"error": {"code": code, "message": message, "field": field}, "request_id": request_id}
-    )
+    return orjson.dumps({"error": {"code": code, "message": message, "field": field}, "request_id": request_id})
 
 
 STATUS_CODES = {

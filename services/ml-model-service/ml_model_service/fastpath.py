@@ -202,9 +202,7 @@ class ServiceMiddleware:
     def _error(exc: ApiError, request_id: str) -> bytes:
         return error_body(exc.code, exc.message, exc.field, request_id)
 
-    def _finish(
-        self, route_path: str, method: str, status: int, start: float, request_id: str, scope: Any
-    ) -> None:
+    def _finish(self, route_path: str, method: str, status: int, start: float, request_id: str, scope: Any) -> None:
         elapsed = time.perf_counter() - start
         self.runtime.metrics.observe_request(route_path, method, status, elapsed)
         if self.access_log is not None:

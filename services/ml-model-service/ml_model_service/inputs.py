@@ -33,9 +33,7 @@ def is_json_content_type(content_type: bytes | None) -> bool:
 def require_json(content_type: bytes | None) -> None:
     if not is_json_content_type(content_type):
         shown = content_type.decode("latin-1") if content_type else "none"
-        raise ApiError(
-            415, "unsupported_media_type", f"expected application/json, got {shown}", "content-type"
-        )
+        raise ApiError(415, "unsupported_media_type", f"expected application/json, got {shown}", "content-type")
 
 
 def _find_non_finite(value: Any, path: str) -> str | None:
@@ -66,16 +64,12 @@ def parse_json(body: bytes) -> Any:
         except (ValueError, RecursionError):
             raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}", "body") from None
         field = _find_non_finite(lenient, "")
-        raise ApiError(
-            422, "non_finite_value", "NaN and Infinity are not accepted as feature values", field
-        ) from None
+        raise ApiError(422, "non_finite_value", "NaN and Infinity are not accepted as feature values", field) from None
 
 
 def _bad_value(value: Any, field: str) -> ApiError:
     if isinstance(value, float) or (isinstance(value, int) and not isinstance(value, bool)):
-        return ApiError(
-            422, "out_of_range", f"{value!r} is outside the float32 range of the model", field
-        )
+        return ApiError(422, "out_of_range", f"{value!r} is outside the float32 range of the model", field)
     kind = "null" if value is None else type(value).__name__
     return ApiError(422, "not_a_number", f"expected a number, got {kind}", field)
 
@@ -108,19 +102,13 @@ def features_row(payload: Any, n_features: int, field: str = "features") -> np.n
     if not isinstance(row, list):
         raise ApiError(422, "invalid_features", f"{field} must be a list of numbers", field)
     if len(row) != n_features:
-        raise ApiError(
-            422, "wrong_feature_count", f"expected {n_features} features, got {len(row)}", field
-        )
-    if not set(map(type, row)) <= _NUMBER_TYPES or not (
-        min(row) >= -FLOAT32_MAX and max(row) <= FLOAT32_MAX
-    ):
+        raise ApiError(422, "wrong_feature_count", f"expected {n_features} features, got {len(row)}", field)
+    if not set(map(type, row)) <= _NUMBER_TYPES or not (min(row) >= -FLOAT32_MAX and max(row) <= FLOAT32_MAX):
         _check_row_values(row, field)
     return np.array([row], dtype=np.float32)
 
 
-def instances_matrix(
-    payload: Any, n_features: int, max_rows: int, field: str = "instances"
-) -> np.ndarray:
+def instances_matrix(payload: Any, n_features: int, max_rows: int, field: str = "instances") -> np.ndarray:
     """``{"instances": [[...], ...]}`` (or a bare list of rows) -> float32 (n, n_features)."""
     if isinstance(payload, dict):
         if field not in payload:
@@ -170,9 +158,7 @@ def csv_matrix(body: bytes, n_features: int, max_rows: int) -> np.ndarray:
     if not lines:
         raise ApiError(422, "empty_batch", "the CSV body holds no rows", "body")
     if len(lines) > max_rows:
-        raise ApiError(
-            413, "batch_too_large", f"{len(lines)} rows; at most {max_rows} per request", "body"
-        )
+        raise ApiError(413, "batch_too_large", f"{len(lines)} rows; at most {max_rows} per request", "body")
     rows = []
     for i, line in enumerate(lines):
         cells = line.split(",")
@@ -188,13 +174,9 @@ def csv_matrix(body: bytes, n_features: int, max_rows: int) -> np.ndarray:
             try:
                 value = float(cell)
             except ValueError:
-                raise ApiError(
-                    422, "not_a_number", f"{cell.strip()!r} is not a number", f"rows[{i}][{j}]"
-                ) from None
+                raise ApiError(422, "not_a_number", f"{cell.strip()!r} is not a number", f"rows[{i}][{j}]") from None
             if not math.isfinite(value):
-                raise ApiError(
-                    422, "non_finite_value", "NaN and Infinity are not accepted", f"rows[{i}][{j}]"
-                )
+                raise ApiError(422, "non_finite_value", "NaN and Infinity are not accepted", f"rows[{i}][{j}]")
             row.append(value)
         rows.append(row)
     return _to_float32(rows, "rows", single=False)

@@ -24,7 +24,8 @@ class DriftCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         psi = GaugeMetricFamily(
-            "ml_drift_psi", "Population stability index of a feature vs the training baseline",
+            "ml_drift_psi",
+            "Population stability index of a feature vs the training baseline",
             labels=["feature"],
         )
         samples = GaugeMetricFamily("ml_drift_window_samples", "Rows in the drift window")
@@ -49,18 +50,15 @@ class ServiceMetrics:
             "ml_http_requests", "HTTP requests", ["path", "method", "status"], registry=self.registry
         )
         self.latency = Histogram(
-            "ml_http_request_duration_seconds", "HTTP request latency", ["path"],
-            buckets=LATENCY_BUCKETS, registry=self.registry,
+            "ml_http_request_duration_seconds",
+            "HTTP request latency",
+            ["path"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
-        self.predictions = Counter(
-            "ml_predictions", "Predicted rows by class", ["class_label"], registry=self.registry
-        )
-        self.reloads = Counter(
-            "ml_model_reloads", "Model reload attempts", ["result"], registry=self.registry
-        )
-        self.model_info = Gauge(
-            "ml_model_info", "The served model", ["version", "sha256"], registry=self.registry
-        )
+        self.predictions = Counter("ml_predictions", "Predicted rows by class", ["class_label"], registry=self.registry)
+        self.reloads = Counter("ml_model_reloads", "Model reload attempts", ["result"], registry=self.registry)
+        self.model_info = Gauge("ml_model_info", "The served model", ["version", "sha256"], registry=self.registry)
         self.registry.register(DriftCollector(holder))
         self._request_children: dict[tuple[str, str, int], Callable[[], None]] = {}
         self._latency_children: dict[str, Callable[[float], None]] = {}

@@ -40,9 +40,7 @@ class ServedModel:
     session: ort.InferenceSession
     uri: str
     drift: DriftMonitor
-    loaded_at: str = field(
-        default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
+    loaded_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def __post_init__(self) -> None:
         self.version = str(self.metadata["version"])
@@ -57,9 +55,7 @@ class ServedModel:
         self.input_name = inputs[0].name
         width = inputs[0].shape[-1] if inputs[0].shape else None
         if isinstance(width, int) and width != self.n_features:
-            raise BundleError(
-                f"model.onnx expects {width} features but metadata.json names {self.n_features}"
-            )
+            raise BundleError(f"model.onnx expects {width} features but metadata.json names {self.n_features}")
         outputs = {o.name: o for o in self.session.get_outputs()}
         if PROBABILITIES not in outputs:
             raise BundleError(f"model.onnx has no {PROBABILITIES!r} output (got {sorted(outputs)})")
@@ -71,8 +67,7 @@ class ServedModel:
         probe = self.predict_proba(np.zeros((1, self.n_features), dtype=np.float32))
         if probe.shape != (1, len(self.classes)):
             raise BundleError(
-                f"model.onnx gives {probe.shape[1]} probabilities but metadata.json lists "
-                f"{len(self.classes)} classes"
+                f"model.onnx gives {probe.shape[1]} probabilities but metadata.json lists {len(self.classes)} classes"
             )
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
@@ -99,9 +94,7 @@ class ServedModel:
         }
 
 
-def load_model(
-    uri: str, expected_sha256: str | None, settings: Settings, s3_client: Any = None
-) -> ServedModel:
+def load_model(uri: str, expected_sha256: str | None, settings: Settings, s3_client: Any = None) -> ServedModel:
     """Fetch, verify and open a bundle. Raises BundleError (BundleIntegrityError on sha256)."""
     onnx_bytes, metadata = fetch_bundle(uri, expected_sha256, s3_client=s3_client)
     drift = DriftMonitor(

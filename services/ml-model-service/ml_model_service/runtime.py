@@ -75,9 +75,7 @@ class Runtime:
         return model
 
     # -- hot reload --------------------------------------------------------------------------
-    def reload(
-        self, uri: str, sha256: str | None, source: str, expected_version: str | None = None
-    ) -> dict[str, Any]:
+    def reload(self, uri: str, sha256: str | None, source: str, expected_version: str | None = None) -> dict[str, Any]:
         """Load a bundle beside the served one and swap it in; blocking (run it in a thread).
 
         On any failure the served model stays as it is, the failure is recorded in
@@ -89,8 +87,7 @@ class Runtime:
                 model = self._load(uri, sha256)
                 if expected_version is not None and model.version != str(expected_version):
                     raise VersionMismatchError(
-                        f"the bundle declares version {model.version}, "
-                        f"but version {expected_version} was expected"
+                        f"the bundle declares version {model.version}, but version {expected_version} was expected"
                     )
             except BundleError as exc:
                 self.metrics.reloads.labels("failure").inc()
@@ -154,17 +151,17 @@ class Runtime:
             return None
         served = self.holder.model
         sha256 = pointer.get("sha256")
-        if served is not None and pointer["version"] == served.version and (
-            not sha256 or sha256.lower() == served.sha256
+        if (
+            served is not None
+            and pointer["version"] == served.version
+            and (not sha256 or sha256.lower() == served.sha256)
         ):
             return None
         key = (pointer["version"], pointer["uri"], sha256)
         if key == self._rejected_pointer:
             return None  # this exact pointer failed its integrity check; wait for a new one
         try:
-            return await asyncio.to_thread(
-                self.reload, pointer["uri"], sha256, "ssm", pointer["version"]
-            )
+            return await asyncio.to_thread(self.reload, pointer["uri"], sha256, "ssm", pointer["version"])
         except BundleError as exc:
             if isinstance(exc, (BundleIntegrityError, VersionMismatchError)):
                 self._rejected_pointer = key

@@ -60,7 +60,4 @@ def body_doc(model: type[BaseModel], *extra_types: str) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": content}}
 
 
-ERRORS = {
-    code: {"model": ErrorResponse}
-    for code in (400, 404, 413, 415, 422, 503)
-}
+ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422, 503)}

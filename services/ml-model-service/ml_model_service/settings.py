@@ -7,9 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="", case_sensitive=False, extra="ignore", protected_namespaces=()
-    )
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", protected_namespaces=())
 
     model_uri: str = Field(
         "/opt/ml/model",

@@ -67,9 +67,9 @@ def client(client_for, bundles) -> TestClient:
 def start_server(tmp_path) -> Iterator:
     servers: list[ServerProcess] = []
 
-    def start(env: dict[str, str], wait: bool = True) -> ServerProcess:
+    def start(env: dict[str, str], wait: bool = True, command: list[str] | None = None) -> ServerProcess:
         server = ServerProcess(
-            "ml_model_service", env, free_port(), SERVICE_ROOT, tmp_path / f"server{len(servers)}.log"
+            "ml_model_service", env, free_port(), SERVICE_ROOT, tmp_path / f"server{len(servers)}.log", command
         )
         servers.append(server)
         if wait:

@@ -53,7 +53,9 @@ def tampered_copy(source: Path, target_dir: Path) -> Path:
 class ServerProcess:
     """python -m <module> on 127.0.0.1:<port>; stopped by PID and waited for."""
 
-    def __init__(self, module: str, env: dict[str, str], port: int, cwd: Path, log: Path):
+    def __init__(
+        self, module: str, env: dict[str, str], port: int, cwd: Path, log: Path, command: list[str] | None = None
+    ):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log
@@ -61,7 +63,7 @@ class ServerProcess:
         full_env = {**os.environ, **env, "PORT": str(port), "HOST": "127.0.0.1"}
         full_env["PYTHONPATH"] = os.pathsep.join([str(cwd), full_env.get("PYTHONPATH", "")])
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", module], env=full_env, cwd=cwd, stdout=self._log,
+            command or [sys.executable, "-m", module], env=full_env, cwd=cwd, stdout=self._log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
 

@@ -91,9 +91,7 @@ def test_trains_on_a_csv_with_string_labels(tmp_path):
         writer.writerow(["f1", "f2", "f3", "diagnosis"])
         for row, label in zip(data.data[:, :3], data.target, strict=True):
             writer.writerow([*row, "benign" if label else "malignant"])
-    meta = train_module.train(
-        tmp_path / "out", data=path, label_column="diagnosis", model_type="rf", n_estimators=5
-    )
+    meta = train_module.train(tmp_path / "out", data=path, label_column="diagnosis", model_type="rf", n_estimators=5)
     assert meta["feature_names"] == ["f1", "f2", "f3"]
     assert meta["classes"] == ["benign", "malignant"]
     assert meta["dataset"]["source"] == "data.csv" and meta["dataset"]["rows"] == 569

@@ -30,9 +30,7 @@ def _wants_csv(accept: bytes | None) -> bool:
         return False
     if b"text/csv" in types or b"text/*" in types:
         return True
-    raise ApiError(
-        406, "not_acceptable", "responses are application/json or text/csv", "accept"
-    )
+    raise ApiError(406, "not_acceptable", "responses are application/json or text/csv", "accept")
 
 
 def _csv_body(model, probabilities: np.ndarray, winners: np.ndarray) -> bytes:

@@ -69,9 +69,7 @@ async def _model_metadata(request: Request, model_name: str, version: str | None
             "name": model_name,
             "versions": [model.version],
             "platform": "onnxruntime_onnx",
-            "inputs": [
-                {"name": model.input_name, "datatype": "FP32", "shape": [-1, model.n_features]}
-            ],
+            "inputs": [{"name": model.input_name, "datatype": "FP32", "shape": [-1, model.n_features]}],
             "outputs": [
                 {"name": "label", "datatype": _label_datatype(model), "shape": [-1]},
                 {"name": "probabilities", "datatype": "FP32", "shape": [-1, len(model.classes)]},
@@ -116,9 +114,7 @@ def _tensor(payload: Any, model: ServedModel, max_rows: int) -> np.ndarray:
         if key not in tensor:
             raise ApiError(400, "missing_field", f"the tensor needs {key!r}", f"inputs[0].{key}")
     if tensor["name"] != model.input_name:
-        raise ApiError(
-            400, "unknown_input", f"the model's input is {model.input_name!r}", "inputs[0].name"
-        )
+        raise ApiError(400, "unknown_input", f"the model's input is {model.input_name!r}", "inputs[0].name")
     datatype = tensor["datatype"]
     if datatype not in DATATYPES:
         raise ApiError(
@@ -188,9 +184,7 @@ async def _infer(request: Request, model_name: str, version: str | None) -> Resp
     for name in wanted:
         if name == "label":
             labels = [model.classes[i] for i in winners.tolist()]
-            outputs.append(
-                {"name": "label", "datatype": _label_datatype(model), "shape": [rows], "data": labels}
-            )
+            outputs.append({"name": "label", "datatype": _label_datatype(model), "shape": [rows], "data": labels})
         else:
             outputs.append(
                 {

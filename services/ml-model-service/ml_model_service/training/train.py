@@ -214,9 +214,7 @@ def train(
     classes_present = np.unique(y)
     if len(classes_present) < 2:
         raise TrainingError("the label column holds a single class; nothing to learn")
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=test_size, random_state=seed, stratify=y
-    )
+    x_train, x_test, y_train, y_test = train_test_split(x, y, test_size=test_size, random_state=seed, stratify=y)
     pipeline, params = build_pipeline(model_type, n_estimators, max_depth, c, seed)
     # The service feeds float32 to ONNX Runtime; train on the same precision so that both see
     # exactly the same numbers.
