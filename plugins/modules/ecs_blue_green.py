@@ -1,0 +1,819 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: Contributors to the mlops.aws_deploy project
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+DOCUMENTATION = r"""
+---
+module: ecs_blue_green
+version_added: 0.1.0
+short_description: Blue/green deployment of an ECS service behind a weighted ALB listener rule
+description:
+  - Deploys a task definition to an ECS service made of two colour services, C(<service>-blue) and
+    C(<service>-green), each attached to its own target group, behind one ALB listener rule that
+    forwards to both target groups by weight.
+  - The live colour is the one the rule sends most traffic to. The idle colour gets the new task
+    definition at the live desired count and must become stable and healthy; then traffic moves by
+    rule weights (all at once, canary, or linear steps). After each step, and through the bake
+    time, the module checks the given CloudWatch alarms and the new colour's target health.
+  - On success the new colour holds 100% of the traffic, autoscaling follows it, and the previous
+    colour is scaled to 0 after O(termination_wait) (it keeps its task definition, so a rollback
+    only scales it up again).
+  - On any failure (targets not healthy, an alarm in C(ALARM), the service not stable in time, an
+    AWS error during the shift) all traffic goes back to the previous colour, the new colour is
+    scaled to 0 and the module fails with a message and the O(ignore:timeline).
+  - The weights are the rollout state and nothing is kept outside AWS. Re-running with the live
+    task definition changes nothing. A re-run after an interrupted shift reads the state from AWS
+    and finishes the shift (or rolls it back).
+  - O(state=rolled_back) is the rollback runbook: it moves all traffic back to the colour that
+    served before the last shift, immediately (scaling it up first if it was scaled down).
+  - A colour is healthy when its target group has at least
+    C(ceil(desired_count * min_healthy_percent / 100)) (at least 1) targets in state C(healthy)
+    and none in state C(unhealthy); draining targets are not counted.
+  - The colour that served before a shift is recorded as the tag C(ecs_blue_green:previous_color)
+    on the listener rule when the shift begins.
+author:
+  - mlops.aws_deploy contributors
+options:
+  state:
+    description:
+      - V(present) deploys O(task_definition) (or the O(image) override); V(rolled_back) moves all
+        traffic back to the previous colour.
+    type: str
+    choices: [present, rolled_back]
+    default: present
+  cluster:
+    description:
+      - Name or ARN of the ECS cluster.
+    type: str
+    required: true
+  service:
+    description:
+      - Base name of the service; the colour services are C(<service>-blue) and C(<service>-green).
+    type: str
+    required: true
+  task_definition:
+    description:
+      - Task definition to deploy, as an ARN or C(family:revision).
+      - With O(image), the base the image overrides are applied to.
+      - One of O(task_definition) and O(image) is required with O(state=present).
+    type: str
+  image:
+    description:
+      - Container images to deploy, as C({container name: image}), applied on top of
+        O(task_definition) or, without it, of the live colour's task definition.
+      - A new revision of the family is registered unless a colour already runs the same content.
+    type: dict
+  listener_rule_arn:
+    description:
+      - ARN of the listener rule that forwards to both target groups.
+      - Without it and without O(listener_arn), the module finds the one rule that forwards to both
+        target groups on the listeners of their load balancer.
+    type: str
+  listener_arn:
+    description:
+      - ARN of the listener whose rule with the path pattern O(path) forwards to both target groups.
+    type: str
+  path:
+    description:
+      - Path pattern of the rule on O(listener_arn), for example C(/api/*).
+    type: str
+  target_groups:
+    description:
+      - The two target groups, by name or ARN.
+    type: dict
+    suboptions:
+      blue:
+        description:
+          - Target group of the blue colour. Defaults to C(<service>-blue).
+        type: str
+      green:
+        description:
+          - Target group of the green colour. Defaults to C(<service>-green).
+        type: str
+  desired_count:
+    description:
+      - Tasks for the new colour. Defaults to the live colour's desired count.
+      - Applies when a deployment (or rollback) scales a colour up; a run that changes nothing
+        does not scale the live colour (autoscaling owns it).
+    type: int
+  strategy:
+    description:
+      - How traffic moves to the new colour. V(all_at_once) moves 100% in one step, V(canary) moves
+        O(canary_percent) then the rest, V(linear) moves O(step_percent) per step.
+    type: str
+    choices: [all_at_once, canary, linear]
+    default: all_at_once
+  canary_percent:
+    description:
+      - Percent of traffic of the canary step (1-99).
+    type: int
+    default: 10
+  step_percent:
+    description:
+      - Percent of traffic added by each linear step (1-99).
+    type: int
+    default: 10
+  interval:
+    description:
+      - Seconds each step before the last holds its weights (watched like the bake time).
+      - Defaults to O(bake_time).
+    type: int
+  bake_time:
+    description:
+      - Seconds the last step (100% on the new colour) is watched before the deployment succeeds.
+    type: int
+    default: 0
+  alarms:
+    description:
+      - CloudWatch alarm names (metric or composite). Any of them in C(ALARM) before the first
+        shift or while a step is watched rolls the deployment back. They must exist.
+    type: list
+    elements: str
+    default: []
+  health:
+    description:
+      - When the new colour's targets count as healthy.
+    type: dict
+    suboptions:
+      min_healthy_percent:
+        description:
+          - Healthy targets needed, as a percent of the desired count (rounded up, at least 1).
+        type: int
+        default: 100
+      timeout:
+        description:
+          - Seconds to wait for the new colour's targets to become healthy before rolling back.
+        type: int
+        default: 300
+  termination_wait:
+    description:
+      - Seconds the previous colour keeps running after the cut-over before it is scaled to 0.
+      - A re-run that finds the previous colour still running after a completed cut-over scales it
+        to 0 at once.
+    type: int
+    default: 0
+  rollback:
+    description:
+      - Move traffic back to the previous colour when the deployment fails. With V(false) the
+        weights stay where the failure found them.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the new colour's ECS service to become stable.
+    type: int
+    default: 600
+  poll_interval:
+    description:
+      - Seconds between checks of service stability, target health and alarms.
+    type: int
+    default: 5
+notes:
+  - Check mode returns the plan (colours, task definition change, weight steps, operations) and
+    makes no mutating call. With C(--diff) the task definition change (image, environment,
+    cpu/memory per container) is shown.
+  - An Application Auto Scaling scalable target on the previous colour is moved to the new one
+    (same min/max, target tracking and step scaling policies copied; an C(ALBRequestCountPerTarget)
+    resource label is pointed at the new target group) and deregistered from the previous one.
+  - The module waits for bake times, intervals and O(termination_wait) while it runs; Ansible's
+    C(async) lets a play do something else meanwhile.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Deploy a new backend task definition, canary 10% then the rest, watching two alarms
+  mlops.aws_deploy.ecs_blue_green:
+    cluster: mobileml-prod
+    service: mobileml-prod-backend
+    task_definition: mobileml-prod-backend:42
+    strategy: canary
+    canary_percent: 10
+    bake_time: 300
+    alarms:
+      - mobileml-prod-backend-5xx
+      - mobileml-prod-backend-latency
+    termination_wait: 600
+
+- name: Deploy a new image on top of the live task definition, 50% at a time
+  mlops.aws_deploy.ecs_blue_green:
+    cluster: mobileml-stage
+    service: mobileml-stage-ml
+    image:
+      ml-model-service: 123456789012.dkr.ecr.us-east-1.amazonaws.com/mobileml-stage/ml-model-service:abc123
+    strategy: linear
+    step_percent: 50
+    interval: 60
+    health:
+      min_healthy_percent: 100
+      timeout: 300
+
+- name: Show what a deployment would do, without doing it
+  mlops.aws_deploy.ecs_blue_green:
+    cluster: mobileml-prod
+    service: mobileml-prod-backend
+    task_definition: mobileml-prod-backend:43
+  check_mode: true
+  diff: true
+  register: plan
+
+- name: Roll back to the colour that served before the last deployment
+  mlops.aws_deploy.ecs_blue_green:
+    cluster: mobileml-prod
+    service: mobileml-prod-backend
+    state: rolled_back
+"""
+
+RETURN = r"""
+live_color:
+  description: The colour that holds the traffic at the end of the run.
+  returned: always
+  type: str
+  sample: green
+task_definition:
+  description: ARN of the task definition the live colour runs at the end of the run.
+  returned: always
+  type: str
+  sample: arn:aws:ecs:us-east-1:123456789012:task-definition/mobileml-prod-backend:42
+previous_task_definition:
+  description: ARN of the task definition that was live when the run started.
+  returned: always
+  type: str
+  sample: arn:aws:ecs:us-east-1:123456789012:task-definition/mobileml-prod-backend:41
+rolled_back:
+  description: Whether traffic was moved back to the previous colour (after a failure, or by O(state=rolled_back)).
+  returned: always
+  type: bool
+  sample: false
+weights:
+  description: Percent of the rule's traffic per colour at the end of the run.
+  returned: always
+  type: dict
+  sample: {"blue": 0, "green": 100}
+timeline:
+  description:
+    - What happened, one entry per event. C(phase) is one of C(register), C(restore), C(scale_up),
+      C(ready), C(shift), C(bake), C(autoscaling), C(scale_down), C(rollback).
+    - C(health) is per colour C({healthy, required, registered, ok}) (with C(unhealthy) target ids);
+      C(alarms) maps alarm names to their state; C(decision) says what the module did next.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {"time": "2026-11-23T15:34:31Z", "elapsed": 0.4, "phase": "scale_up", "decision": "continue",
+       "detail": "mobileml-prod-backend-green runs mobileml-prod-backend:42 with 3 tasks"}
+    - {"time": "2026-11-23T15:34:33Z", "elapsed": 2.1, "phase": "ready", "decision": "continue",
+       "weights": {"blue": 100, "green": 0}, "health": {"green": {"healthy": 3, "required": 3, "registered": 3, "ok": true}},
+       "alarms": {"mobileml-prod-backend-5xx": "OK"}}
+    - {"time": "2026-11-23T15:34:33Z", "elapsed": 2.3, "phase": "shift", "decision": "continue", "weights": {"blue": 90, "green": 10}}
+    - {"time": "2026-11-23T15:39:33Z", "elapsed": 302.3, "phase": "bake", "decision": "continue", "checks": 61,
+       "weights": {"blue": 90, "green": 10}, "health": {"green": {"healthy": 3, "required": 3, "registered": 3, "ok": true}},
+       "alarms": {"mobileml-prod-backend-5xx": "OK"}}
+plan:
+  description:
+    - What the run does (in check mode, would do) as plain data.
+    - C(action) is V(none), V(deploy), V(resume) (finish an interrupted shift), V(restore) (weights
+      split but the live colour already runs the request), V(finish) (scale down a leftover colour)
+      or V(rollback).
+  returned: always
+  type: dict
+  sample:
+    action: deploy
+    live_color: blue
+    new_color: green
+    services: {"blue": "mobileml-prod-backend-blue", "green": "mobileml-prod-backend-green"}
+    task_definition:
+      current: arn:aws:ecs:us-east-1:123456789012:task-definition/mobileml-prod-backend:41
+      target: arn:aws:ecs:us-east-1:123456789012:task-definition/mobileml-prod-backend:42
+      register: false
+    desired_count: 3
+    steps:
+      - {"weights": {"blue": 90, "green": 10}, "hold": 300}
+      - {"weights": {"blue": 0, "green": 100}, "hold": 300}
+    autoscaling: {"from": "blue", "to": "green"}
+    scale_down: {"color": "blue", "after": 600}
+    operations:
+      - "UpdateService mobileml-prod-backend-green: task definition mobileml-prod-backend:42, desired count 3"
+      - "ModifyRule weights blue 90 / green 10"
+      - "ModifyRule weights blue 0 / green 100"
+listener_rule_arn:
+  description: ARN of the listener rule whose weights the module moves.
+  returned: always
+  type: str
+  sample: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/mobileml-prod/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee
+"""
+
+try:
+    import botocore.exceptions
+
+    AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
+except ImportError:
+    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing SDK
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import ecs as ecs_utils  # noqa: E402
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout  # noqa: E402
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import traffic  # noqa: E402
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import BlueGreenError  # noqa: E402
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import DeploymentFailure  # noqa: E402
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import other  # noqa: E402
+
+SERVICES = ("ecs", "elbv2", "cloudwatch", "application-autoscaling")
+
+
+# ---------------------------------------------------------------- arguments
+
+
+def argument_spec():
+    return dict(
+        state=dict(type="str", default="present", choices=["present", "rolled_back"]),
+        cluster=dict(type="str", required=True),
+        service=dict(type="str", required=True),
+        task_definition=dict(type="str"),
+        image=dict(type="dict"),
+        listener_rule_arn=dict(type="str"),
+        listener_arn=dict(type="str"),
+        path=dict(type="str"),
+        target_groups=dict(type="dict", options=dict(blue=dict(type="str"), green=dict(type="str"))),
+        desired_count=dict(type="int"),
+        strategy=dict(type="str", default="all_at_once", choices=list(rollout.STRATEGIES)),
+        canary_percent=dict(type="int", default=10),
+        step_percent=dict(type="int", default=10),
+        interval=dict(type="int"),
+        bake_time=dict(type="int", default=0),
+        alarms=dict(type="list", elements="str", default=[]),
+        health=dict(
+            type="dict",
+            apply_defaults=True,
+            options=dict(min_healthy_percent=dict(type="int", default=100), timeout=dict(type="int", default=300)),
+        ),
+        termination_wait=dict(type="int", default=0),
+        rollback=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=600),
+        poll_interval=dict(type="int", default=5),
+    )
+
+
+def validate(params):
+    """Input problems the argument spec cannot express; a message or None."""
+    for name in ("canary_percent", "step_percent"):
+        if not 1 <= params[name] <= 99:
+            return "%s must be between 1 and 99, got %d" % (name, params[name])
+    if not 0 <= params["health"]["min_healthy_percent"] <= 100:
+        return "health.min_healthy_percent must be between 0 and 100, got %d" % params["health"]["min_healthy_percent"]
+    for name in ("bake_time", "interval", "termination_wait"):
+        if params[name] is not None and params[name] < 0:
+            return "%s must be 0 or more seconds, got %d" % (name, params[name])
+    for name, value in (("wait_timeout", params["wait_timeout"]), ("health.timeout", params["health"]["timeout"]),
+                        ("poll_interval", params["poll_interval"])):
+        if value < 1:
+            return "%s must be 1 or more seconds, got %d" % (name, value)
+    if params["desired_count"] is not None and params["desired_count"] < 1:
+        return "desired_count must be 1 or more, got %d" % params["desired_count"]
+    if params["state"] == "present" and not (params["task_definition"] or params["image"]):
+        return "state=present needs task_definition or image"
+    return None
+
+
+# ---------------------------------------------------------------- current state
+
+
+def read_current(clients, params):
+    groups = params["target_groups"] or {}
+    names = {c: groups.get(c) or "%s-%s" % (params["service"], c) for c in rollout.COLORS}
+    current = ecs_utils.describe_blue_green(
+        clients, params["cluster"], params["service"], names,
+        rule_arn=params["listener_rule_arn"], listener_arn=params["listener_arn"], path=params["path"],
+    )
+    states = traffic.alarm_states(clients["cloudwatch"], params["alarms"])
+    missing = [name for name in params["alarms"] if name not in states]
+    if missing:
+        raise BlueGreenError("CloudWatch alarm(s) not found: %s" % ", ".join(missing))
+    current["alarms"] = states
+    return current
+
+
+def read_request(clients, params, current):
+    """The task definition to deploy: {"arn", "task_definition", "register": params or None}."""
+    ecs = clients["ecs"]
+    live = rollout.live_color(current["weights"])
+    if params["task_definition"]:
+        base, tags = ecs_utils.describe_task_definition(ecs, params["task_definition"])
+    else:
+        base = current["task_definitions"][live]
+        tags = ecs_utils.describe_task_definition(ecs, base["taskDefinitionArn"])[1]
+    if not params["image"]:
+        return {"arn": base["taskDefinitionArn"], "task_definition": base, "register": None}
+    wanted = ecs_utils.with_images(ecs_utils.registerable(base, tags), params["image"])
+    # Reuse a task definition that already has this content: a re-run registers nothing.
+    for candidate in [current["task_definitions"][live], current["task_definitions"][other(live)], base]:
+        if ecs_utils.same_content(wanted, candidate):
+            return {"arn": candidate["taskDefinitionArn"], "task_definition": candidate, "register": None}
+    unregistered = dict(wanted, taskDefinitionArn=None)
+    return {"arn": None, "task_definition": unregistered, "register": wanted}
+
+
+# ---------------------------------------------------------------- plan
+
+
+def _short(arn):
+    return arn.rsplit("/", 1)[-1] if arn else arn
+
+
+def make_plan(params, current, request):
+    services = {c: current["services"][c]["service_name"] for c in rollout.COLORS}
+    state = {
+        "weights": current["weights"],
+        "previous_color": current["previous_color"],
+        "colors": {
+            c: {
+                "task_definition": current["services"][c]["task_definition"],
+                "desired_count": current["services"][c]["desired_count"],
+                "autoscaling": current["services"][c]["autoscaling"],
+            }
+            for c in rollout.COLORS
+        },
+    }
+    if params["state"] == "rolled_back":
+        decision = rollout.decide_rollback(state)
+    else:
+        decision = rollout.decide(state, request["arn"])
+    action, live, new = decision["action"], decision["live_color"], decision["new_color"]
+    plan = {
+        "action": action,
+        "live_color": live,
+        "new_color": new,
+        "services": services,
+        "weights": dict(current["weights"]),
+        "task_definition": {
+            "current": current["services"][live]["task_definition"],
+            "target": current["services"][new]["task_definition"] if request is None else request["arn"],
+            "register": bool(request and request["register"]),
+        },
+        "desired_count": None,
+        "steps": [],
+        "autoscaling": None,
+        "scale_down": None,
+        "operations": [],
+    }
+    if decision.get("reason"):
+        plan["reason"] = decision["reason"]
+    ops = plan["operations"]
+    old = other(new)
+    if action in (rollout.DEPLOY, rollout.RESUME, rollout.ROLLBACK):
+        desired = params["desired_count"] or current["services"][live]["desired_count"]
+        if desired < 1:
+            raise BlueGreenError("The live service %s has a desired count of 0; give desired_count" % services[live])
+        plan["desired_count"] = desired
+        plan["restore_first"] = bool(decision.get("restore_first"))
+        target_td = plan["task_definition"]["target"]
+        if plan["task_definition"]["register"]:
+            ops.append("RegisterTaskDefinition: new revision of %s" % request["register"]["family"])
+        if plan["restore_first"]:
+            ops.append("ModifyRule weights %s" % _weights_text(rollout.weights_for(live, 100)))
+        if action != rollout.ROLLBACK and current["previous_color"] != live:
+            ops.append("AddTags %s=%s on the listener rule" % (traffic.PREVIOUS_COLOR_TAG, live))
+        service_now = current["services"][new]
+        if target_td is None or service_now["task_definition"] != target_td or service_now["desired_count"] != desired:
+            ops.append(
+                "UpdateService %s: task definition %s, desired count %d"
+                % (services[new], _short(target_td) or "(the new revision)", desired)
+            )
+        if action == rollout.ROLLBACK:
+            steps, holds = [100], [0]
+        else:
+            steps = rollout.weight_steps(params["strategy"], params["canary_percent"], params["step_percent"], decision["start"])
+            interval = params["bake_time"] if params["interval"] is None else params["interval"]
+            holds = rollout.hold_times(steps, interval, params["bake_time"])
+        plan["steps"] = [{"weights": rollout.weights_for(new, steps[i]), "hold": holds[i]} for i in range(len(steps))]
+    elif action == rollout.RESTORE:
+        if current["previous_color"] != live:
+            ops.append("AddTags %s=%s on the listener rule" % (traffic.PREVIOUS_COLOR_TAG, live))
+        plan["steps"] = [{"weights": rollout.weights_for(live, 100), "hold": 0}]
+    ops.extend("ModifyRule weights %s" % _weights_text(step["weights"]) for step in plan["steps"])
+    if action == rollout.NOOP:
+        return plan
+    # After the cut-over: autoscaling follows the new colour, the old one is scaled to 0.
+    if current["services"][old]["autoscaling"]:
+        copy = not current["services"][new]["autoscaling"]
+        plan["autoscaling"] = {"from": old, "to": new, "copy": copy}
+        ops.append(
+            ("Move the scalable target and its policies from %s to %s" if copy else "DeregisterScalableTarget %s")
+            % ((services[old], services[new]) if copy else services[old])
+        )
+    if current["services"][old]["desired_count"] > 0:
+        wait = params["termination_wait"] if action in (rollout.DEPLOY, rollout.RESUME, rollout.ROLLBACK) else 0
+        plan["scale_down"] = {"color": old, "after": wait}
+        ops.append("UpdateService %s: desired count 0 after %d s" % (services[old], wait))
+    return plan
+
+
+def _weights_text(weights):
+    return "blue %d / green %d" % (weights["blue"], weights["green"])
+
+
+# ---------------------------------------------------------------- apply
+
+
+class Rollout:
+    """Carries out a plan; every mutating call is here and every event goes to the timeline."""
+
+    def __init__(self, module, clients, params, current, request, plan, clock):
+        self.module = module
+        self.clients = clients
+        self.params = params
+        self.current = current
+        self.request = request
+        self.plan = plan
+        self.clock = clock
+        self.timeline = rollout.Timeline(self.clock)
+        self.rule = current["rule"]
+        self.weights = dict(current["weights"])
+        self.changed = False
+        self.warnings = []
+        self.services = plan["services"]
+        self.cluster = current["cluster"]["clusterArn"]
+        self.target_arn = plan["task_definition"]["target"]
+
+    # -- steps
+
+    def set_weights(self, weights, phase="shift", decision="continue"):
+        if weights == self.weights:
+            return
+        self.rule = traffic.set_weights(self.clients["elbv2"], self.rule, self.current["target_groups"], weights)
+        self.weights = dict(weights)
+        self.changed = True
+        self.timeline.add(phase, decision, weights=self.weights)
+
+    def scale(self, color, desired, task_definition=None):
+        """UpdateService when the task definition or the desired count differs; True when called."""
+        service = self.current["services"][color]
+        if task_definition == service["task_definition"]:
+            task_definition = None
+        if task_definition is None and desired == service["desired_count"]:
+            return False
+        ecs_utils.update_service(self.clients["ecs"], self.cluster, service["service_name"], task_definition, desired)
+        if task_definition:
+            service["task_definition"] = task_definition
+        service["desired_count"] = desired
+        self.changed = True
+        return True
+
+    def observe(self, color, alarms=True):
+        """Target health of ``color`` and the alarms' states, with the first problem found."""
+        desired = self.current["services"][color]["desired_count"]
+        required = rollout.required_healthy(desired, self.params["health"]["min_healthy_percent"])
+        targets = traffic.target_health(self.clients["elbv2"], self.current["target_groups"][color]["arn"])
+        health = traffic.assess_health(targets, required)
+        states = traffic.alarm_states(self.clients["cloudwatch"], self.params["alarms"]) if alarms else {}
+        firing = sorted(name for name, value in states.items() if value == "ALARM")
+        problem = None
+        if firing:
+            problem = "alarm(s) in ALARM: %s" % ", ".join(firing)
+        elif not health["ok"]:
+            problem = traffic.describe_health_problem(color, health)
+        return {"health": {color: health}, "alarms": states, "problem": problem}
+
+    def make_ready(self, color, desired, task_definition):
+        """Scale ``color`` up (with ``task_definition``); wait until it is stable and its targets healthy."""
+        name = self.services[color]
+        if self.scale(color, desired, task_definition):
+            self.timeline.add(
+                "scale_up", "continue",
+                detail="%s runs %s with %d task(s)" % (name, _short(self.current["services"][color]["task_definition"]), desired),
+            )
+        poll = self.params["poll_interval"]
+        if not ecs_utils.wait_stable(self.clients["ecs"], self.cluster, name, poll, self.params["wait_timeout"]):
+            raise DeploymentFailure("ECS service %s did not become stable within %d s" % (name, self.params["wait_timeout"]))
+        required = rollout.required_healthy(desired, self.params["health"]["min_healthy_percent"])
+        group = self.current["target_groups"][color]
+        timeout = self.params["health"]["timeout"]
+        if not traffic.wait_targets_healthy(self.clients["elbv2"], group["arn"], required, poll, timeout):
+            observation = self.observe(color, alarms=False)
+            self.timeline.add("ready", "rollback", weights=self.weights, health=observation["health"], detail=observation["problem"])
+            raise DeploymentFailure(
+                "the targets of %s (target group %s) were not healthy within %d s: %s"
+                % (name, group["name"], timeout, observation["problem"] or "they became healthy only at the deadline"),
+                observation,
+            )
+
+    def watch(self, color, hold, phase):
+        """Check alarms and ``color``'s health now and through ``hold`` seconds; fail on the first problem."""
+        observation = rollout.watch(self.clock, hold, self.params["poll_interval"], lambda: self.observe(color))
+        self.timeline.add(
+            phase, "rollback" if observation["problem"] else "continue", weights=self.weights,
+            health=observation["health"], alarms=observation["alarms"], detail=observation["problem"],
+            checks=observation["checks"], hold=hold,
+        )
+        if observation["problem"]:
+            raise DeploymentFailure(observation["problem"], observation)
+
+    def record_previous(self, color):
+        if self.current["previous_color"] != color:
+            traffic.record_previous_color(self.clients["elbv2"], self.rule["RuleArn"], color)
+            self.current["previous_color"] = color
+            self.changed = True
+
+    def finish(self, old, new, wait):
+        """After the cut-over: autoscaling follows ``new``; ``old`` is scaled to 0 after ``wait`` s."""
+        moving = self.plan["autoscaling"]
+        if moving:
+            scaling = self.current["scaling"]
+            if moving["copy"]:
+                aas = self.clients["application-autoscaling"]
+                self.warnings.extend(ecs_utils.move_scaling(aas, scaling, old, new, self.current["target_groups"]))
+            else:
+                self.clients["application-autoscaling"].deregister_scalable_target(
+                    aws_retry=True, ServiceNamespace="ecs", ResourceId=scaling[old]["resource_id"],
+                    ScalableDimension=ecs_utils.SCALABLE_DIMENSION,
+                )
+            self.changed = True
+            self.timeline.add("autoscaling", "continue", detail="the scalable target follows %s" % self.services[new])
+        if self.plan["scale_down"]:
+            self.clock.sleep(wait)
+            if self.scale(old, 0):
+                self.timeline.add("scale_down", "done", detail="%s scaled to 0 after %d s" % (self.services[old], wait))
+
+    # -- the plan's actions
+
+    def deploy(self):
+        """DEPLOY and RESUME: new colour ready, then the weight steps, each watched; roll back on failure."""
+        plan, live, new = self.plan, self.plan["live_color"], self.plan["new_color"]
+        try:
+            if plan["task_definition"]["register"]:
+                registered = ecs_utils.register_task_definition(self.clients["ecs"], self.request["register"])
+                self.target_arn = plan["task_definition"]["target"] = registered["taskDefinitionArn"]
+                self.request["task_definition"] = registered
+                self.changed = True
+                self.timeline.add("register", "continue", detail="registered %s" % _short(self.target_arn))
+        except AWS_ERRORS as e:
+            self.module.fail_json_aws(e, msg="Failed to register the new task definition", **self.result(rolled_back=False))
+        try:
+            if plan["restore_first"]:
+                self.set_weights(rollout.weights_for(live, 100), phase="restore")
+            self.record_previous(live)
+            self.make_ready(new, plan["desired_count"], self.target_arn)
+            self.watch(new, 0, "ready")
+            for step in plan["steps"]:
+                self.set_weights(step["weights"])
+                self.watch(new, step["hold"], "bake")
+        except DeploymentFailure as failure:
+            self.fail(failure.reason)
+        except AWS_ERRORS as e:
+            self.timeline.add("error", "rollback", weights=self.weights, detail=str(e))
+            self.fail("AWS error: %s" % e)
+        self.finish(live, new, self.params["termination_wait"])
+
+    def rollback_runbook(self):
+        """ROLLBACK: the previous colour scaled up and healthy, then all traffic to it at once."""
+        plan, live, new = self.plan, self.plan["live_color"], self.plan["new_color"]
+        try:
+            self.make_ready(new, plan["desired_count"], None)
+            observation = self.observe(new, alarms=False)
+            self.timeline.add("ready", "continue", weights=self.weights, health=observation["health"])
+            self.set_weights(rollout.weights_for(new, 100), phase="rollback", decision="rollback")
+        except (DeploymentFailure,) + AWS_ERRORS as e:
+            reason = e.reason if isinstance(e, DeploymentFailure) else "AWS error: %s" % e
+            self.module.fail_json(
+                msg="Could not roll %s back to %s: %s; traffic is unchanged (%s)"
+                % (self.params["service"], self.services[new], reason, _weights_text(self.weights)),
+                **self.result(rolled_back=False),
+            )
+        self.finish(live, new, self.params["termination_wait"])
+
+    def restore(self):
+        """RESTORE: the live colour already runs the request; all traffic back to it."""
+        live = self.plan["live_color"]
+        self.record_previous(live)
+        self.set_weights(rollout.weights_for(live, 100), phase="restore")
+        self.finish(other(live), live, 0)
+
+    def fail(self, reason):
+        """Move all traffic back to the live colour, scale the new one to 0, and fail."""
+        live, new = self.plan["live_color"], self.plan["new_color"]
+        what = "Deployment of %s to %s failed: %s." % (_short(self.target_arn), self.services[new], reason)
+        if not self.params["rollback"]:
+            self.timeline.add("rollback", "skipped", weights=self.weights, detail=reason)
+            self.module.fail_json(
+                msg="%s rollback=false: traffic stays at %s." % (what, _weights_text(self.weights)),
+                **self.result(rolled_back=False),
+            )
+        try:
+            self.set_weights(rollout.weights_for(live, 100), phase="rollback", decision="rollback")
+            self.scale(new, 0)
+        except AWS_ERRORS as e:
+            self.timeline.add("rollback", "failed", weights=self.weights, detail=str(e))
+            self.module.fail_json_aws(
+                e, msg="%s The rollback failed too; traffic is at %s" % (what, _weights_text(self.weights)),
+                **self.result(rolled_back=False),
+            )
+        self.timeline.add("rollback", "failed", weights=self.weights, detail="%s scaled to 0" % self.services[new])
+        self.module.fail_json(
+            msg="%s Rolled back: all traffic is on %s (%s) and %s is scaled to 0."
+            % (what, self.services[live], _short(self.current["services"][live]["task_definition"]), self.services[new]),
+            **self.result(rolled_back=True),
+        )
+
+    # -- result
+
+    def result(self, rolled_back, live=None):
+        live = live or rollout.live_color(self.weights)
+        return dict(
+            changed=self.changed,
+            live_color=live,
+            task_definition=self.current["services"][live]["task_definition"],
+            previous_task_definition=self.plan["task_definition"]["current"],
+            rolled_back=rolled_back,
+            weights=self.weights,
+            timeline=self.timeline.entries,
+            plan=self.plan,
+            listener_rule_arn=self.rule["RuleArn"],
+        )
+
+
+def diff_of(current, request, plan):
+    before = ecs_utils.summarize_task_definition(current["task_definitions"][plan["live_color"]])
+    if request is not None:
+        after = ecs_utils.summarize_task_definition(request["task_definition"])
+        if after and not after["task_definition"]:
+            after["task_definition"] = "(new revision of %s)" % request["register"]["family"]
+    else:
+        after = ecs_utils.summarize_task_definition(current["task_definitions"][plan["new_color"]])
+    before["weights"] = dict(current["weights"])
+    after["weights"] = plan["steps"][-1]["weights"] if plan["steps"] else dict(current["weights"])
+    return {"before": before, "after": after}
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        mutually_exclusive=[("listener_rule_arn", "listener_arn")],
+        required_together=[("listener_arn", "path")],
+    )
+    params = module.params
+    problem = validate(params)
+    if problem:
+        module.fail_json(msg=problem)
+
+    clock = rollout.Clock()
+    clients = {name: module.client(name, retry_decorator=traffic.retry_decorator()) for name in SERVICES}
+    try:
+        current = read_current(clients, params)
+        request = read_request(clients, params, current) if params["state"] == "present" else None
+        plan = make_plan(params, current, request)
+    except BlueGreenError as e:
+        module.fail_json(msg=str(e))
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg="Failed to read the blue/green state of %s" % params["service"])
+
+    run = Rollout(module, clients, params, current, request, plan, clock)
+    extra = {"diff": diff_of(current, request, plan)} if module._diff else {}
+    if module.check_mode or plan["action"] == rollout.NOOP:
+        result = run.result(rolled_back=False, live=plan["live_color"])
+        result["changed"] = plan["action"] != rollout.NOOP
+        module.exit_json(msg=_message(plan, check_mode=module.check_mode), **dict(result, **extra))
+
+    try:
+        if plan["action"] in (rollout.DEPLOY, rollout.RESUME):
+            run.deploy()
+        elif plan["action"] == rollout.ROLLBACK:
+            run.rollback_runbook()
+        elif plan["action"] == rollout.RESTORE:
+            run.restore()
+        elif plan["action"] == rollout.FINISH:
+            run.finish(other(plan["live_color"]), plan["live_color"], 0)
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg="Failed after the cut-over of %s" % params["service"], **run.result(rolled_back=False))
+    for warning in run.warnings:
+        module.warn(warning)
+    module.exit_json(
+        msg=_message(plan), **dict(run.result(rolled_back=plan["action"] == rollout.ROLLBACK, live=plan["new_color"]), **extra)
+    )
+
+
+def _message(plan, check_mode=False):
+    would = "Would " if check_mode else ""
+    services = plan["services"]
+    new = services[plan["new_color"]]
+    if plan["action"] == rollout.NOOP:
+        return plan.get("reason") or "%s already runs %s with all traffic" % (new, _short(plan["task_definition"]["target"]))
+    if plan["action"] in (rollout.DEPLOY, rollout.RESUME):
+        verb = "deploy" if plan["action"] == rollout.DEPLOY else "resume the shift of"
+        done = "%s %s to %s" % (verb, _short(plan["task_definition"]["target"]) or "a new revision", new)
+    elif plan["action"] == rollout.ROLLBACK:
+        done = "roll back to %s (%s)" % (new, _short(plan["task_definition"]["target"]))
+    elif plan["action"] == rollout.RESTORE:
+        done = "move all traffic back to %s" % new
+    else:
+        done = "finish the cut-over to %s" % new
+    return (would + done) if check_mode else (done[0].upper() + done[1:] + ": done")
+
+
+if __name__ == "__main__":
+    main()
