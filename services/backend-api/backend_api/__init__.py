@@ -1,0 +1,3 @@
+"""backend-api: the public /api, forwarding predictions to ml-model-service or SageMaker."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,137 @@
+"""Helpers for the backend-api tests: a scriptable stand-in ML service on 127.0.0.1.
+
+(A uniquely named module: two services' test folders run in one pytest session.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+SERVICE_ROOT = Path(__file__).resolve().parents[1]
+if str(SERVICE_ROOT) not in sys.path:
+    sys.path.insert(0, str(SERVICE_ROOT))
+
+import uvicorn  # noqa: E402
+from backend_api.settings import Settings  # noqa: E402
+
+API_KEY = "test-key-123"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def make_settings(**overrides) -> Settings:
+    values = {"api_key": API_KEY, "access_log": False, "ml_timeout_seconds": 2.0, "ml_retries": 2}
+    values.update(overrides)
+    return Settings(**values)
+
+
+class StubMlService:
+    """An ASGI app served by uvicorn in a thread; ``mode`` decides each answer.
+
+    ok: a prediction echoing the request id it received; slow: sleeps ``delay`` first;
+    status:<n>: an error body with that status; flaky: 503 for the first ``failures`` calls,
+    then ok; garbage: bytes that are not HTTP.
+    """
+
+    def __init__(self) -> None:
+        self.mode = "ok"
+        self.delay = 1.0
+        self.failures = 0
+        self.calls: list[dict] = []
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off", interface="asgi3"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    async def app(self, scope, receive, send) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        headers = {k.decode(): v.decode() for k, v in scope["headers"]}
+        self.calls.append({"path": scope["path"], "headers": headers, "body": body})
+        mode = self.mode
+        status, payload = 200, {}
+        if mode == "flaky" and self.failures > 0:
+            self.failures -= 1
+            mode = "status:503"
+        if mode == "slow":
+            await asyncio.sleep(self.delay)
+        if mode.startswith("status:"):
+            status = int(mode.split(":")[1])
+            payload = {"error": {"code": "stub_error", "message": "stub", "field": "features"},
+                       "request_id": headers.get("x-request-id")}  # fmt: skip
+        elif scope["path"] == "/ready":
+            payload = {"ready": True}
+        else:
+            payload = {"prediction": 1, "confidence": 0.9, "probabilities": {"0": 0.1, "1": 0.9},
+                       "model_version": "stub-7", "seen_request_id": headers.get("x-request-id")}  # fmt: skip
+        data = json.dumps(payload).encode()
+        headers_out = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers_out})
+        await send({"type": "http.response.body", "body": data})
+
+    def start(self) -> StubMlService:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise TimeoutError("stub ML service did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+class GarbageServer:
+    """Answers every connection with bytes that are not HTTP, then closes it."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", self.port))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1.0)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(b"this is not http\r\n\r\n")
+                except OSError:
+                    pass
+
+    def start(self) -> GarbageServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.thread.join(timeout=5)
+        self.sock.close()
