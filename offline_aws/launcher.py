@@ -19,8 +19,9 @@ def main(argv=None):
     # AWS-managed policies (AmazonECSTaskExecutionRolePolicy, ...) exist only with this flag.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
 
-    from offline_aws import extensions
     from moto import server
+
+    from offline_aws import extensions
 
     applied = extensions.apply_all()
     print(f"offline_aws: extensions applied: {', '.join(applied) or 'none'}", flush=True)

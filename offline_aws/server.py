@@ -47,8 +47,8 @@ def free_port(host="127.0.0.1"):
 
 
 def _post(url, timeout=5):
-    request = urllib.request.Request(url, data=b"", method="POST")
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback only)
+    request = urllib.request.Request(url, data=b"", method="POST")  # noqa: S310 (our loopback server)
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (our loopback server)
         return response.read()
 
 
@@ -70,7 +70,8 @@ def start(state_dir=None, port=None, log_path=None):
         log_path = log_path or state_dir / "server.log"
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 (child keeps it)
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(__file__).resolve().parent.parent), env.get("PYTHONPATH")]))
+    repo_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [repo_root, env.get("PYTHONPATH")]))
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "offline_aws.launcher", "--port", str(port)],
         stdout=log,

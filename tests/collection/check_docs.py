@@ -15,7 +15,8 @@ def main(collections_dir):
         env=env, capture_output=True, text=True, check=True,
     )
     modules = sorted(json.loads(listing.stdout))
-    expected = sorted(p.stem for p in (Path(collections_dir) / "ansible_collections/mlops/aws_deploy/plugins/modules").glob("*.py") if p.stem != "__init__")
+    module_dir = Path(collections_dir) / "ansible_collections/mlops/aws_deploy/plugins/modules"
+    expected = sorted(p.stem for p in module_dir.glob("*.py") if p.stem != "__init__")
     problems = []
     if modules != [f"mlops.aws_deploy.{name}" for name in expected]:
         problems.append(f"ansible-doc lists {modules}, the tarball has {expected}")

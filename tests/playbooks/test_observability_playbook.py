@@ -14,9 +14,10 @@ def load_balancer(aws):
     elbv2 = boto3.client("elbv2")
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{az}")["Subnet"]["SubnetId"]
-        for i, az in enumerate("ab")
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{i}.0/24", AvailabilityZone=f"us-east-1{zone}")["Subnet"]
+        for i, zone in enumerate("ab")
     ]
+    subnets = [subnet["SubnetId"] for subnet in subnets]
     lb = elbv2.create_load_balancer(Name=f"{PREFIX}-alb", Subnets=subnets)["LoadBalancers"][0]
     groups = {}
     for service in SERVICES:

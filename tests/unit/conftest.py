@@ -56,8 +56,8 @@ def stubbed_client(monkeypatch):
     # Retries back off with sleeps; make them instant in unit tests.
     monkeypatch.setattr("time.sleep", lambda seconds: None)
     yield make
-    for unused_client, stubber in clients.values():
-        stubber.deactivate()
+    for client_and_stubber in clients.values():
+        client_and_stubber[1].deactivate()
 
 
 @pytest.fixture
