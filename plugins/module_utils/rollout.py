@@ -100,8 +100,11 @@ def decide(state, target_arn):
     holds_target = [c for c in COLORS if target_arn and colors[c]["task_definition"] == target_arn]
     split = 0 < weights["blue"] < 100
     if split and len(holds_target) == 1:
-        # A shift to the requested task definition was interrupted: finish it (or roll it back).
         new = holds_target[0]
+        if state.get("previous_color") == new:
+            # The interrupted shift was moving away from the requested task definition: move back.
+            return {"action": RESTORE, "live_color": new, "new_color": new, "start": weights[new]}
+        # A shift to the requested task definition was interrupted: finish it (or roll it back).
         return {"action": RESUME, "live_color": other(new), "new_color": new, "start": weights[new]}
     if split and not holds_target and state.get("previous_color") in COLORS:
         # An interrupted shift to something else: the colour that served before it is the safe one.

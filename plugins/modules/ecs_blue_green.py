@@ -294,7 +294,7 @@ plan:
     steps:
       - {"weights": {"blue": 90, "green": 10}, "hold": 300}
       - {"weights": {"blue": 0, "green": 100}, "hold": 300}
-    autoscaling: {"from": "blue", "to": "green"}
+    autoscaling: {"from": "blue", "to": "green", "copy_to_new": true}
     scale_down: {"color": "blue", "after": 600}
     operations:
       - "UpdateService mobileml-prod-backend-green: task definition mobileml-prod-backend:42, desired count 3"
@@ -479,11 +479,13 @@ def make_plan(params, current, request):
         if action != rollout.ROLLBACK and current["previous_color"] != live:
             ops.append("AddTags %s=%s on the listener rule" % (traffic.PREVIOUS_COLOR_TAG, live))
         service_now = current["services"][new]
-        if target_td is None or service_now["task_definition"] != target_td or service_now["desired_count"] != desired:
+        if target_td is None or service_now["task_definition"] != target_td:
             ops.append(
                 "UpdateService %s: task definition %s, desired count %d"
                 % (services[new], _short(target_td) or "(the new revision)", desired)
             )
+        elif service_now["desired_count"] != desired:
+            ops.append("UpdateService %s: desired count %d" % (services[new], desired))
         if action == rollout.ROLLBACK:
             steps, holds = [100], [0]
         else:
@@ -501,7 +503,7 @@ def make_plan(params, current, request):
     # After the cut-over: autoscaling follows the new colour, the old one is scaled to 0.
     if current["services"][old]["autoscaling"]:
         copy = not current["services"][new]["autoscaling"]
-        plan["autoscaling"] = {"from": old, "to": new, "copy": copy}
+        plan["autoscaling"] = {"from": old, "to": new, "copy_to_new": copy}
         ops.append(
             ("Move the scalable target and its policies from %s to %s" if copy else "DeregisterScalableTarget %s")
             % ((services[old], services[new]) if copy else services[old])
@@ -624,7 +626,7 @@ class Rollout:
         moving = self.plan["autoscaling"]
         if moving:
             scaling = self.current["scaling"]
-            if moving["copy"]:
+            if moving["copy_to_new"]:
                 aas = self.clients["application-autoscaling"]
                 self.warnings.extend(ecs_utils.move_scaling(aas, scaling, old, new, self.current["target_groups"]))
             else:
