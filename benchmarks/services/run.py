@@ -325,7 +325,8 @@ def report(results: list[dict]) -> None:
                   f"{cpu:>10.0f} {1e6 / cpu if cpu else 0:>10.0f}")  # fmt: skip
     print(
         "CPU us/req: server CPU time per request (all server processes of the scenario); req/s/core = 1e6 / that,\n"
-        "the rate one otherwise idle core could sustain; it depends far less than req/s on the machine's other load."
+        "the rate one otherwise idle core could sustain.\n"
+        "Both are inflated when the host is oversubscribed (load average above the core count)."
     )
     print()
     print(f"{'scenario':44} {'process':18} {'peak RSS MB':>12} {'ready in s':>11}")

@@ -98,13 +98,9 @@ def test_trains_on_a_csv_with_string_labels(tmp_path):
     assert read_bundle(tmp_path / "out")[1]["model_sha256"] == meta["model_sha256"]
 
 
-def test_cli_reports_a_missing_label_column(tmp_path):
+def test_cli_reports_a_missing_label_column(tmp_path, capsys):
     path = tmp_path / "data.csv"
     path.write_text("a,b\n1,2\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "ml_model_service.training.train", "--output", str(tmp_path / "o"),
-         "--data", str(path)],
-        cwd=SERVICE_ROOT, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-    assert result.returncode == 1
-    assert "no label column 'label'" in result.stderr
+    assert train_module.main(["--output", str(tmp_path / "o"), "--data", str(path)]) == 1
+    assert "no label column 'label'" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
