@@ -1,0 +1,618 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# ruff: noqa: E402, SIM105 (ansible-test layout: imports follow the documentation strings)
+
+DOCUMENTATION = r"""
+---
+module: model_promote
+short_description: Promote a registered model version to an environment through gates, revert it, list promotions
+version_added: 0.1.0
+description:
+  - Promotes a version of a SageMaker model package group (registered by M(mlops.aws_deploy.model_package))
+    to an environment when its gates pass, reverts an environment to its previous version, or lists an
+    environment's promotion history.
+  - "Gates: metric thresholds (V(accuracy >= 0.95)), comparisons with the version live in the environment
+    (V(roc_auc >= current), V(f1 >= current - 0.01)), O(gates.must_beat_current) with a tolerance,
+    O(gates.require_approval) (an approver and a reason are recorded), the promotion order
+    (O(promotion_order)), and the version's approval status (a Rejected version is never promoted).
+    Every gate is reported in RV(gates), passed or not; when one fails nothing changes and the module fails."
+  - "A promotion sets the version's approval status to Approved, copies the version's bundle to the environment's
+    alias C(<prefix>/latest/<environment>/model.tar.gz) (and C(metadata.json)), writes the environment's pointer
+    (the SSM parameter O(parameter_name), JSON C({version, uri, sha256, model_package_arn, promoted_at, promoted_by}))
+    that the ML service follows, and appends a promotion record C(<prefix>/promotions/<environment>/<timestamp>-<version>.json)."
+  - These steps run in that order; when one fails, the ones already done are undone (pointer, alias, approval status)
+    and the module fails naming the step, so a pointer never moves without the approval and the reverse.
+  - Promoting the version that is already live changes nothing.
+author:
+  - mlops.aws_deploy maintainers
+options:
+  group:
+    description:
+      - Name of the model package group.
+    type: str
+    required: true
+    aliases: ['model_package_group_name']
+  version:
+    description:
+      - The version to promote, a number, V(latest) or V(latest_approved). Required with O(state=promoted).
+      - With O(state=reverted), the version to revert away from; when it is not the live version nothing
+        changes, which makes a revert safe to run twice. Without it, a revert always goes one step back.
+    type: str
+  environment:
+    description:
+      - The environment, for example V(dev), V(stage) or V(prod).
+    type: str
+    required: true
+  state:
+    description:
+      - V(promoted) makes O(version) live in O(environment) when its gates pass.
+      - V(reverted) returns O(environment) to the version that was live before the current one, in one step.
+      - V(history) lists the environment's promotion records, newest first; it changes nothing.
+    type: str
+    default: promoted
+    choices: ['promoted', 'reverted', 'history']
+  app:
+    description:
+      - Application name, used to build O(parameter_name).
+    type: str
+  parameter_name:
+    description:
+      - Name of the environment's pointer parameter; C({app}) and C({environment}) are replaced.
+    type: str
+    default: /{app}/{environment}/model-version
+  bucket:
+    description:
+      - The model store bucket (versions, aliases and promotion records).
+    type: str
+    required: true
+  prefix:
+    description:
+      - Key prefix of the model store in O(bucket).
+    type: str
+    default: models
+  gates:
+    description:
+      - The conditions a version must meet to be promoted.
+    type: dict
+    default: {}
+    suboptions:
+      metrics:
+        description:
+          - Metric gates, C(<metric> <op> <number>) or C(<metric> <op> current [+|- <number>]), with C(<op>) one of
+            C(>=), C(>), C(<=), C(<), C(==). C(current) is the metric of the version live in the environment; with none
+            live, such a gate passes.
+          - A metric the version does not record, or a malformed expression, fails the module before anything is read
+            or changed.
+        type: list
+        elements: str
+        default: []
+      must_beat_current:
+        description:
+          - The version must not be worse than the live version on each of O(gates.compare_metrics) by more than
+            O(gates.tolerance) (C(<metric> >= current - tolerance)).
+        type: bool
+        default: false
+      compare_metrics:
+        description:
+          - Metrics that O(gates.must_beat_current) compares.
+        type: list
+        elements: str
+        default: ['accuracy']
+      tolerance:
+        description:
+          - How much worse than the live version a metric may be under O(gates.must_beat_current).
+        type: float
+        default: 0.0
+      require_approval:
+        description:
+          - A promotion needs O(approver) and O(reason); both are recorded on the version and in the promotion record.
+        type: bool
+        default: false
+  approver:
+    description:
+      - Who approves the promotion.
+    type: str
+  reason:
+    description:
+      - Why the promotion (or revert) is made.
+    type: str
+  promoted_by:
+    description:
+      - Who promotes, recorded in the pointer and the record. Defaults to O(approver), else the caller's AWS identity.
+    type: str
+  force:
+    description:
+      - Promote although the version was never promoted to the environment before this one in O(promotion_order).
+        The promotion record says so. Other gates still apply.
+    type: bool
+    default: false
+  promotion_order:
+    description:
+      - Environments in promotion order. A version reaches an environment of this list only after it was promoted to
+        the one before it. Environments not in the list have no order.
+    type: list
+    elements: str
+    default: ['dev', 'stage', 'prod']
+  verify_artifact:
+    description:
+      - Before changing anything, download the version's bundle and check that the sha256 of its C(model.onnx) is the
+        registered one.
+    type: bool
+    default: true
+  history_limit:
+    description:
+      - How many records O(state=history) returns, newest first; V(0) for all.
+    type: int
+    default: 20
+notes:
+  - Supports check mode (the gates are evaluated and RV(plan) says what would change, without one mutating call) and
+    diff mode (the pointer before and after).
+  - O(tags) and O(purge_tags) apply to the pointer parameter.
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+"""
+
+EXAMPLES = r"""
+- name: Promote version 7 to stage when it is good enough and not worse than what stage runs
+  mlops.aws_deploy.model_promote:
+    group: mobileml-model
+    version: "7"
+    environment: stage
+    app: mobileml
+    bucket: mobileml-stage-models
+    gates:
+      metrics:
+        - accuracy >= 0.93
+        - roc_auc >= current
+      must_beat_current: true
+      compare_metrics: [accuracy]
+      tolerance: 0.005
+  register: promotion
+
+- name: Promote to prod with a recorded approval
+  mlops.aws_deploy.model_promote:
+    group: mobileml-model
+    version: "7"
+    environment: prod
+    app: mobileml
+    bucket: mobileml-prod-models
+    gates:
+      must_beat_current: true
+      require_approval: true
+    approver: alice
+    reason: beats v6 on the March holdout, CHG-1234
+
+- name: Return prod to the version it ran before, if 7 is still live
+  mlops.aws_deploy.model_promote:
+    group: mobileml-model
+    version: "7"
+    environment: prod
+    app: mobileml
+    bucket: mobileml-prod-models
+    state: reverted
+    reason: error rate up after the promotion
+
+- name: List the last 10 promotions of prod
+  mlops.aws_deploy.model_promote:
+    group: mobileml-model
+    environment: prod
+    app: mobileml
+    bucket: mobileml-prod-models
+    state: history
+    history_limit: 10
+  register: prod_history
+"""
+
+RETURN = r"""
+gates:
+  description: One row per gate, passed or not (also returned when the module fails on a gate).
+  returned: with state=promoted or state=reverted
+  type: list
+  elements: dict
+  sample:
+    - {"gate": "accuracy >= 0.93", "kind": "threshold", "passed": true, "metric": "accuracy", "operator": ">=",
+       "candidate": 0.956, "threshold": 0.93, "current": null, "detail": "accuracy 0.956 >= 0.93: passed"}
+    - {"gate": "promoted to stage before prod", "kind": "order", "passed": false, "required_environment": "stage",
+       "detail": "the version was never promoted to stage: promote it there first (or force=true, which is recorded)"}
+version:
+  description: The version live in the environment after the run (or that would be, in check mode).
+  returned: with state=promoted or state=reverted
+  type: str
+  sample: "7"
+previous_version:
+  description: The version that was live before.
+  returned: with state=promoted or state=reverted
+  type: str
+  sample: "6"
+environment:
+  description: The environment.
+  returned: always
+  type: str
+  sample: stage
+model_package:
+  description: The version made live (see M(mlops.aws_deploy.model_package_info) for the keys).
+  returned: with state=promoted or state=reverted
+  type: dict
+  sample: {"version": 7, "approval_status": "Approved", "model_sha256": "3f1c0a6e...", "metrics": {"accuracy": 0.956}}
+pointer:
+  description: The pointer parameter, its value before and after.
+  returned: with state=promoted or state=reverted
+  type: dict
+  sample:
+    name: /mobileml/stage/model-version
+    before: {"version": "6", "uri": "s3://mobileml-stage-models/models/6/model.tar.gz", "sha256": "9a8b...",
+             "model_package_arn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/mobileml-model/6",
+             "promoted_at": "2026-10-30T09:12:44.120000Z", "promoted_by": "alice"}
+    after: {"version": "7", "uri": "s3://mobileml-stage-models/models/7/model.tar.gz", "sha256": "3f1c...",
+            "model_package_arn": "arn:aws:sagemaker:us-east-1:123456789012:model-package/mobileml-model/7",
+            "promoted_at": "2026-11-02T10:00:00.000000Z", "promoted_by": "alice"}
+plan:
+  description: What the module did or, in check mode, would do; null entries are steps with nothing to do.
+  returned: with state=promoted or state=reverted
+  type: dict
+  sample:
+    approval: {"from": "PendingManualApproval", "to": "Approved"}
+    alias: {"uri": "s3://mobileml-stage-models/models/latest/stage/model.tar.gz", "from_sha256": "9a8b...", "to_sha256": "3f1c..."}
+    pointer: {"name": "/mobileml/stage/model-version", "from_version": "6", "to_version": "7"}
+    record: {"uri": "s3://mobileml-stage-models/models/promotions/stage/20261102T100000000000Z-7.json"}
+    tags: {"add": {}, "remove": []}
+record:
+  description: The promotion record written (in check mode, the one that would be).
+  returned: when a promotion or revert is made
+  type: dict
+  sample: {"action": "promote", "environment": "stage", "version": "7", "previous_version": "6", "promoted_by": "alice",
+           "promoted_at": "2026-11-02T10:00:00.000000Z", "approver": "alice", "reason": "CHG-1234", "forced": false,
+           "gates": [], "lineage": ["5", "6", "7"]}
+history:
+  description: The environment's promotion records, newest first, each with its S3 C(key).
+  returned: with state=history
+  type: list
+  elements: dict
+  sample:
+    - {"action": "promote", "version": "7", "previous_version": "6", "promoted_by": "alice",
+       "promoted_at": "2026-11-02T10:00:00.000000Z", "key": "models/promotions/stage/20261102T100000000000Z-7.json"}
+rolled_back:
+  description: When a step failed, the steps that were undone.
+  returned: on failure after a first change
+  type: list
+  elements: str
+  sample: ["pointer", "alias", "approval"]
+"""
+
+try:
+    from botocore.exceptions import BotoCoreError
+    from botocore.exceptions import ClientError
+
+    AWS_ERRORS = (BotoCoreError, ClientError)
+except ImportError:
+    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import promotion
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import registry
+
+
+
+class Promoter:
+    """Reads the environment, plans a promotion or revert, applies it with undo on failure."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        retry = registry.retry_decorator()
+        self.sagemaker = module.client("sagemaker", retry_decorator=retry)
+        self.s3 = module.client("s3", retry_decorator=retry)
+        self.ssm = module.client("ssm", retry_decorator=retry)
+        self.bucket = self.params["bucket"]
+        self.prefix = registry.clean_prefix(self.params["prefix"])
+        self.environment = self.params["environment"]
+        self.name = promotion.parameter_name(self.params["parameter_name"], self.params["app"], self.environment)
+
+    # Current state.
+
+    def read_environment(self):
+        pointer = promotion.read_pointer(self.ssm, self.name)
+        live = None
+        if pointer and pointer.get("model_package_arn"):
+            try:
+                live = registry.describe_package(self.sagemaker, pointer["model_package_arn"])
+            except registry.VersionNotFound:
+                live = None  # deleted from the registry while live: nothing to compare with or restore
+        record = promotion.latest_record(self.s3, self.bucket, self.prefix, self.environment)
+        alias_sha = promotion.alias_sha256(self.s3, self.bucket, self.prefix, self.environment)
+        tags = promotion.pointer_tags(self.ssm, self.name) if pointer is not None else {}
+        return pointer, live, record, alias_sha, tags
+
+    def promoted_by(self):
+        if self.params["promoted_by"]:
+            return self.params["promoted_by"]
+        if self.params["approver"]:
+            return self.params["approver"]
+        sts = self.module.client("sts", retry_decorator=registry.retry_decorator())
+        return sts.get_caller_identity(aws_retry=True)["Arn"]
+
+    # Plans.
+
+    def plan_change(self, action, target, pointer, live, record, alias_sha, tags, gates, lineage):
+        """The steps that make ``target`` live; the record that tells the story."""
+        moment = promotion.now()
+        by = self.promoted_by()
+        after = promotion.pointer_value(target, promotion.iso(moment), by)
+        target_sha = after["sha256"]
+        status = target.get("ModelApprovalStatus")
+        key = promotion.record_key(self.prefix, self.environment, moment, after["version"])
+        tag_plan = registry.tag_plan(tags, self.params["tags"], self.params["purge_tags"])
+        forced = any(row.get("forced") for row in gates)
+        plan = {
+            # Approval is per version (not per environment): Approved once, then each approved promotion
+            # records its approver in the version's ApprovalDescription.
+            "approval": {"from": status, "to": "Approved"}
+            if action == "promote" and (status != "Approved" or self.params["approver"]) else None,
+            "alias": None if alias_sha == target_sha else {
+                "uri": registry.s3_uri(self.bucket, promotion.alias_key(self.prefix, self.environment, registry.STORE_BUNDLE)),
+                "from_sha256": alias_sha, "to_sha256": target_sha},
+            "pointer": {"name": self.name, "from_version": pointer["version"] if pointer else None,
+                        "to_version": after["version"]},
+            "record": {"uri": registry.s3_uri(self.bucket, key)},
+            "tags": tag_plan if pointer is not None else {"add": {}, "remove": []},
+        }
+        record_body = {
+            "action": action,
+            "environment": self.environment,
+            "group": self.params["group"],
+            "version": after["version"],
+            "previous_version": pointer["version"] if pointer else None,
+            "model_package_arn": after["model_package_arn"],
+            "sha256": target_sha,
+            "uri": after["uri"],
+            "pointer": self.name,
+            "promoted_at": after["promoted_at"],
+            "promoted_by": by,
+            "approver": self.params["approver"],
+            "reason": self.params["reason"],
+            "forced": forced,
+            "gates": gates,
+            "lineage": lineage[-promotion.LINEAGE_LENGTH:],
+        }
+        return plan, after, key, record_body
+
+    # Apply, undoing what was done when a step fails.
+
+    def apply(self, plan, target, after, pointer, live, key, record_body):
+        undo = []
+        step = None
+        try:
+            if plan["approval"]:
+                step = "set the approval status"
+                description = self.approval_description(record_body)
+                registry.set_approval(self.sagemaker, target["ModelPackageArn"], "Approved", description)
+                undo.append(("approval", lambda: registry.set_approval(
+                    self.sagemaker, target["ModelPackageArn"], plan["approval"]["from"], target.get("ApprovalDescription"))))
+            if plan["alias"]:
+                step = "update the alias"
+                undo.append(("alias", lambda: self.restore_alias(plan["alias"]["from_sha256"], live)))
+                promotion.copy_alias(self.s3, self.bucket, self.prefix, self.environment, target)
+            step = "write the pointer"
+            promotion.write_pointer(self.ssm, self.name, after, exists=pointer is not None, tags=self.params["tags"])
+            undo.append(("pointer", lambda: self.restore_pointer(pointer)))
+            if plan["tags"]["add"] or plan["tags"]["remove"]:
+                step = "tag the pointer"
+                promotion.apply_pointer_tags(self.ssm, self.name, plan["tags"])
+            step = "append the promotion record"
+            promotion.write_record(self.s3, self.bucket, key, record_body)
+        except (registry.RegistryError, promotion.PromotionError) + AWS_ERRORS as e:
+            rolled_back, undo_failures = [], []
+            for name, action in reversed(undo):
+                try:
+                    action()
+                    rolled_back.append(name)
+                except (registry.RegistryError, promotion.PromotionError) + AWS_ERRORS as undo_error:
+                    undo_failures.append(f"{name}: {undo_error}")
+            msg = f"Failed to {step} while making version {after['version']} live in {self.environment}"
+            msg += f"; undone: {', '.join(rolled_back) or 'nothing to undo'}"
+            if undo_failures:
+                msg += f"; COULD NOT UNDO: {'; '.join(undo_failures)}"
+            extra = dict(rolled_back=rolled_back, changed=bool(undo_failures), plan=plan)
+            if isinstance(e, AWS_ERRORS):
+                self.module.fail_json_aws(e, msg=msg, **extra)
+            self.module.fail_json(msg=f"{msg}: {e}", **extra)
+
+    def approval_description(self, record_body):
+        text = f"promoted to {self.environment} by {record_body['promoted_by']} at {record_body['promoted_at']}"
+        if record_body["approver"]:
+            text += f"; approved by {record_body['approver']}"
+        if record_body["reason"]:
+            text += f": {record_body['reason']}"
+        return text
+
+    def restore_alias(self, previous_sha, live):
+        if previous_sha is None:
+            promotion.delete_alias(self.s3, self.bucket, self.prefix, self.environment)
+        elif live is not None:
+            promotion.copy_alias(self.s3, self.bucket, self.prefix, self.environment, live)
+        else:
+            raise promotion.PromotionError("the previous version is no longer registered; the alias cannot be restored")
+
+    def restore_pointer(self, pointer):
+        if pointer is None:
+            promotion.delete_pointer(self.ssm, self.name)
+        else:
+            promotion.write_pointer(self.ssm, self.name, pointer, exists=True)
+
+    # Results.
+
+    def finish(self, changed, msg, target, pointer, after, gates, plan, record_body=None, **extra):
+        result = dict(
+            changed=changed,
+            msg=msg,
+            environment=self.environment,
+            version=after["version"] if after else (pointer or {}).get("version"),
+            previous_version=(pointer or {}).get("version") if changed else (record_body or {}).get("previous_version"),
+            model_package=registry.summarize(target) if target else {},
+            pointer={"name": self.name, "before": pointer or {}, "after": after or pointer or {}},
+            gates=gates,
+            plan=plan,
+            **extra,
+        )
+        if record_body is not None:
+            result["record"] = record_body
+        if self.module._diff:
+            result["diff"] = {"before_header": self.name, "after_header": self.name,
+                              "before": pointer or {}, "after": after or pointer or {}}
+        self.module.exit_json(**result)
+
+    # The three states.
+
+    def promote(self):
+        params = self.params
+        parsed = promotion.parse_gates(params["gates"])
+        target = registry.find_version(self.sagemaker, params["group"], params["version"])
+        target_metrics = registry.metrics_of(target)
+        promotion.check_metrics_known(parsed, target_metrics)
+        pointer, live, record, alias_sha, tags = self.read_environment()
+        current = None
+        if pointer:
+            current = {"version": pointer["version"], "metrics": registry.metrics_of(live) if live else {}}
+        version = str(target["ModelPackageVersion"])
+
+        promoted_before = False
+        order = params["promotion_order"]
+        if self.environment in order and order.index(self.environment) > 0:
+            previous_environment = order[order.index(self.environment) - 1]
+            keys = promotion.record_keys(self.s3, self.bucket, self.prefix, previous_environment)
+            promoted_before = int(version) in promotion.versions_in_history(keys)
+        gates = [promotion.status_row(target.get("ModelApprovalStatus"))]
+        gates += [row for row in (
+            promotion.order_row(self.environment, order, promoted_before, params["force"]),
+            promotion.approval_row(params["gates"].get("require_approval"), params["approver"], params["reason"]),
+        ) if row]
+        gates += promotion.metric_rows(parsed, target_metrics, current)
+
+        if promotion.same_version(pointer, target):
+            # Already live: nothing to promote. Repair an alias left behind by an interrupted run.
+            plan = {"approval": None, "pointer": None, "record": None,
+                    "alias": None if alias_sha == pointer["sha256"] else {"to_sha256": pointer["sha256"]},
+                    "tags": registry.tag_plan(tags, params["tags"], params["purge_tags"])}
+            changed = bool(plan["alias"] or plan["tags"]["add"] or plan["tags"]["remove"])
+            if changed and not self.module.check_mode:
+                if plan["alias"]:
+                    promotion.copy_alias(self.s3, self.bucket, self.prefix, self.environment, target)
+                promotion.apply_pointer_tags(self.ssm, self.name, plan["tags"])
+            self.finish(changed, f"version {version} is already live in {self.environment}", target, pointer, None,
+                        gates, plan, record_body=record)
+
+        failed = [row for row in gates if not row["passed"]]
+        if failed:
+            self.module.fail_json(
+                msg=(f"Refusing to promote version {version} of {params['group']} to {self.environment}: "
+                     f"{len(failed)} gate(s) failed: " + "; ".join(f"{row['gate']}: {row['detail']}" for row in failed)),
+                changed=False, gates=gates, environment=self.environment, version=version,
+                pointer={"name": self.name, "before": pointer or {}, "after": pointer or {}},
+            )
+        if params["verify_artifact"]:
+            promotion.verify_artifact(self.s3, target)
+
+        lineage = promotion.lineage_of(record, pointer) + [version]
+        plan, after, key, record_body = self.plan_change("promote", target, pointer, live, record, alias_sha, tags,
+                                                         gates, lineage)
+        if not self.module.check_mode:
+            self.apply(plan, target, after, pointer, live, key, record_body)
+            target = registry.describe_package(self.sagemaker, target["ModelPackageArn"])
+        verb = "would promote" if self.module.check_mode else "promoted"
+        self.finish(True, f"{verb} version {version} to {self.environment}", target, pointer, after, gates, plan,
+                    record_body=record_body)
+
+    def revert(self):
+        params = self.params
+        pointer, live, record, alias_sha, tags = self.read_environment()
+        if pointer is None:
+            raise promotion.PromotionError(f"no version is live in {self.environment} ({self.name} does not exist): nothing to revert")
+        if params["version"] is not None:
+            away_from = str(registry.parse_version_selector(params["version"]))
+            if away_from != pointer["version"]:
+                self.finish(False, f"version {away_from} is not live in {self.environment} (version {pointer['version']} is): "
+                            "nothing to revert", live, pointer, None, [], None)
+        lineage = promotion.lineage_of(record, pointer)
+        if len(lineage) < 2:
+            raise promotion.PromotionError(
+                f"no previous version to revert {self.environment} to: version {pointer['version']} is the first one promoted there")
+        target_version = lineage[-2]
+        try:
+            target = registry.find_version(self.sagemaker, params["group"], target_version)
+        except registry.VersionNotFound as e:
+            raise promotion.PromotionError(
+                f"cannot revert {self.environment} to version {target_version}: it is no longer registered ({e})") from e
+        gates = [promotion.status_row(target.get("ModelApprovalStatus"))]
+        if not gates[0]["passed"]:
+            self.module.fail_json(
+                msg=f"Refusing to revert {self.environment} to version {target_version}: {gates[0]['detail']}",
+                changed=False, gates=gates, environment=self.environment)
+        if params["verify_artifact"]:
+            promotion.verify_artifact(self.s3, target)
+        plan, after, key, record_body = self.plan_change("revert", target, pointer, live, record, alias_sha, tags,
+                                                         gates, lineage[:-1])
+        if not self.module.check_mode:
+            self.apply(plan, target, after, pointer, live, key, record_body)
+        verb = "would revert" if self.module.check_mode else "reverted"
+        self.finish(True, f"{verb} {self.environment} from version {pointer['version']} to {target_version}", target,
+                    pointer, after, gates, plan, record_body=record_body)
+
+    def history(self):
+        records = promotion.read_history(self.s3, self.bucket, self.prefix, self.environment, self.params["history_limit"])
+        self.module.exit_json(changed=False, environment=self.environment, history=records)
+
+
+def main():
+    argument_spec = dict(
+        group=dict(type="str", required=True, aliases=["model_package_group_name"]),
+        version=dict(type="str"),
+        environment=dict(type="str", required=True),
+        state=dict(type="str", default="promoted", choices=["promoted", "reverted", "history"]),
+        app=dict(type="str"),
+        parameter_name=dict(type="str", default=promotion.DEFAULT_PARAMETER_NAME),
+        bucket=dict(type="str", required=True),
+        prefix=dict(type="str", default="models"),
+        gates=dict(
+            type="dict",
+            default={},
+            options=dict(
+                metrics=dict(type="list", elements="str", default=[]),
+                must_beat_current=dict(type="bool", default=False),
+                compare_metrics=dict(type="list", elements="str", default=["accuracy"]),
+                tolerance=dict(type="float", default=0.0),
+                require_approval=dict(type="bool", default=False),
+            ),
+        ),
+        approver=dict(type="str"),
+        reason=dict(type="str"),
+        promoted_by=dict(type="str"),
+        force=dict(type="bool", default=False),
+        promotion_order=dict(type="list", elements="str", default=["dev", "stage", "prod"]),
+        verify_artifact=dict(type="bool", default=True),
+        history_limit=dict(type="int", default=20),
+        tags=dict(type="dict", aliases=["resource_tags"]),
+        purge_tags=dict(type="bool", default=True),
+    )
+    module = AnsibleAWSModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_if=[("state", "promoted", ["version"])],
+    )
+    try:
+        promoter = Promoter(module)
+        {"promoted": promoter.promote, "reverted": promoter.revert, "history": promoter.history}[module.params["state"]]()
+    except (registry.RegistryError, promotion.PromotionError) as e:
+        module.fail_json(msg=str(e), changed=False, environment=module.params["environment"])
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg=f"Failed to read the state of {module.params['environment']} "
+                                    f"(model package group {module.params['group']})")
+
+
+if __name__ == "__main__":
+    main()
