@@ -14,7 +14,7 @@ from pathlib import Path
 
 from offline_aws import REGION
 
-START_TIMEOUT_SECONDS = 30
+START_TIMEOUT_SECONDS = 90
 STOP_TIMEOUT_SECONDS = 10
 
 
@@ -37,6 +37,7 @@ class OfflineAWS:
         }
 
     def reset(self):
+        # Resetting every backend can take seconds on a loaded 2-core machine.
         _post(f"{self.endpoint}/moto-api/reset")
 
 
@@ -46,7 +47,7 @@ def free_port(host="127.0.0.1"):
         return sock.getsockname()[1]
 
 
-def _post(url, timeout=5):
+def _post(url, timeout=60):
     request = urllib.request.Request(url, data=b"", method="POST")  # noqa: S310 (our loopback server)
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (our loopback server)
         return response.read()
