@@ -37,7 +37,7 @@ description:
     serverless variant with instance settings, weights that are all zero, ...) fails before any AWS call,
     naming the field.
 author:
-  - mlops.aws_deploy maintainers
+  - mlops.aws_deploy maintainers (@mlops-aws-deploy)
 options:
   name:
     description:

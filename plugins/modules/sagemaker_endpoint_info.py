@@ -20,7 +20,7 @@ description:
     configuration (model, instance type, serverless settings) with the live state (weights, instance
     counts, variant status), and its tags.
 author:
-  - mlops.aws_deploy maintainers
+  - mlops.aws_deploy maintainers (@mlops-aws-deploy)
 options:
   name:
     description:

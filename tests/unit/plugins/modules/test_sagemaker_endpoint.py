@@ -156,7 +156,7 @@ def test_update_stuck_in_updating_times_out_with_a_clear_message(run_module, cli
     want = desired(module_args)
     queue_existing_endpoint_on_old_config(sagemaker, scaling, want)
     queue_create_and_update(sagemaker, want)
-    for _ in range(custom_waiter_config(timeout=30, default_pause=15)["MaxAttempts"]):
+    for unused_attempt in range(custom_waiter_config(timeout=30, default_pause=15)["MaxAttempts"]):
         sagemaker.add_response("describe_endpoint", endpoint(OLD_CONFIG, status="Updating"))
 
     result = run_module(sagemaker_endpoint, module_args)
@@ -228,7 +228,7 @@ def test_rollback_with_fail_on_rollback_false_warns_and_keeps_everything(run_mod
     want = desired(module_args)
     queue_existing_endpoint_on_old_config(sagemaker, scaling, want)
     queue_create_and_update(sagemaker, want)
-    for _ in range(2):
+    for unused_attempt in range(2):
         sagemaker.add_response("describe_endpoint", endpoint(OLD_CONFIG, reason="new fleet failed health checks"))
     sagemaker.add_response("describe_endpoint", endpoint(OLD_CONFIG))
     sagemaker.add_response("list_tags", {"Tags": []})
