@@ -1,0 +1,90 @@
+"""playbooks/deploy.yml and playbooks/runbooks/rollback.yml against the offline AWS, as a user runs them.
+
+The prerequisites (what the network, alb and ecs_service roles make for the backend) are created
+with boto3 by benchmarks/deploy/stack.py, so these tests do not depend on the infra playbooks.
+ECS tasks never run offline: the tests register target IPs the way ECS registers its tasks.
+"""
+
+import boto3
+import pytest
+
+from benchmarks.deploy import stack
+
+NAME_PREFIX = "mobileml-local"  # inventories/local: app_name mobileml, env_name local
+SERVICE = f"{NAME_PREFIX}-backend"
+IMAGE = f"127.0.0.1:5000/{NAME_PREFIX}/backend-api"
+
+
+@pytest.fixture
+def backend(aws):
+    created = stack.create(SERVICE, NAME_PREFIX, container="backend-api", image=f"{IMAGE}:v1", port=8000)
+    for color in ("blue", "green"):
+        stack.register_targets(created["target_groups"][color], 1)
+    return created
+
+
+def live(backend):
+    """(live colour, image of its container, desired counts) read straight from AWS."""
+    elbv2, ecs = boto3.client("elbv2"), boto3.client("ecs")
+    rule = elbv2.describe_rules(RuleArns=[backend["rule_arn"]])["Rules"][0]
+    weights = {
+        ("blue" if g["TargetGroupArn"] == backend["target_groups"]["blue"] else "green"): g["Weight"]
+        for g in rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
+    }
+    color = max(weights, key=weights.get)
+    services = ecs.describe_services(cluster=NAME_PREFIX, services=[f"{SERVICE}-blue", f"{SERVICE}-green"])["services"]
+    by_color = {s["serviceName"].rsplit("-", 1)[1]: s for s in services}
+    task_definition = ecs.describe_task_definition(taskDefinition=by_color[color]["taskDefinition"])["taskDefinition"]
+    desired = {c: by_color[c]["desiredCount"] for c in ("blue", "green")}
+    return color, task_definition["containerDefinitions"][0]["image"], desired, weights
+
+
+def test_deploy_then_redeploy_then_roll_back(run_playbook, backend):
+    run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"}).check()
+    color, image, desired, weights = live(backend)
+    assert (color, image, desired, weights) == ("green", f"{IMAGE}:v2", {"blue": 0, "green": 1}, {"blue": 0, "green": 100})
+
+    again = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"}).check()
+    assert again.changed == 0, again.output
+
+    rollback = run_playbook("playbooks/runbooks/rollback.yml", extra_vars={"service": "backend"}).check()
+    assert "Roll back to mobileml-local-backend-blue" in rollback.stdout
+    color, image, desired, _ = live(backend)
+    assert (color, image, desired) == ("blue", f"{IMAGE}:v1", {"blue": 1, "green": 0})
+
+    rollback_again = run_playbook("playbooks/runbooks/rollback.yml", extra_vars={"service": "backend"}).check()
+    assert rollback_again.changed == 0, rollback_again.output
+
+
+def test_the_inventory_strategy_is_used(run_playbook, backend):
+    # stage's strategy on the local inventory: linear, 50% per step.
+    run = run_playbook(
+        "playbooks/deploy.yml",
+        extra_vars={"service": "backend", "image_tag": "v3", "deploy_strategy": "linear", "deploy_interval": 0},
+    ).check()
+    assert "ModifyRule weights blue 50 / green 50" in run.stdout
+    assert "ModifyRule weights blue 0 / green 100" in run.stdout
+    assert live(backend)[:2] == ("green", f"{IMAGE}:v3")
+
+
+@pytest.mark.parametrize(
+    ("extra_vars", "message"),
+    [
+        ({"service": "frontend", "image_tag": "v2"}, "Give -e service=<backend|ml>"),
+        ({"image_tag": "v2"}, "Got service=(none)"),
+        ({"service": "backend", "image_tag": "bad tag!"}, "image_tag=bad tag!."),
+        ({"service": "backend"}, "image_tag=(none)"),
+    ],
+)
+def test_bad_input_fails_before_any_aws_call(run_playbook, extra_vars, message):
+    # No AWS resource exists: a call would fail with an AWS error instead of this message.
+    run = run_playbook("playbooks/deploy.yml", extra_vars=extra_vars)
+    assert run.returncode != 0
+    assert message in run.stdout, run.output
+    assert "ecs_blue_green" not in run.stdout.split("Check the service and the image tag")[1].split("PLAY RECAP")[0]
+
+
+def test_the_rollback_runbook_checks_the_service(run_playbook):
+    run = run_playbook("playbooks/runbooks/rollback.yml", extra_vars={"service": "nope"})
+    assert run.returncode != 0
+    assert "Give -e service=<backend|ml>. Got service=nope." in run.stdout, run.output
