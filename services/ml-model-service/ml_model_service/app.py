@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ml_model_service import __version__
 from ml_model_service.errors import ApiError, code_for_status, error_body
 from ml_model_service.fastpath import ServiceMiddleware
+from ml_model_service.prefix import StripPathPrefix
 from ml_model_service.routers import admin, health, predict, sagemaker, v2
 from ml_model_service.runtime import Runtime
 from ml_model_service.settings import Settings
@@ -99,4 +100,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         fast_routes.update(getattr(module, "FAST_ROUTES", {}))
     _install_error_handlers(app)
     app.add_middleware(ServiceMiddleware, runtime=runtime, routes=fast_routes)
+    if settings.path_prefix.strip("/"):
+        app.add_middleware(StripPathPrefix, prefix=settings.path_prefix)
     return app

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     admin_token: SecretStr | None = Field(None, description="enables POST /admin/reload")
     host: str = "0.0.0.0"  # noqa: S104 - a container listens on all its interfaces
     port: int = 8080
+    path_prefix: str = Field("", description="also serve every route under this prefix, e.g. /ml behind the ALB")
     log_level: str = "INFO"
     access_log: bool = True
     max_body_bytes: int = Field(2_000_000, gt=0)
