@@ -235,6 +235,29 @@ def delete_pointer(ssm, name):
     ssm.delete_parameter(Name=name, aws_retry=True)
 
 
+@AWSRetry.jittered_backoff(catch_extra_error_codes=registry.RETRY_CODES)
+def _parameter_history(ssm, name):
+    paginator = ssm.get_paginator("get_parameter_history")
+    return paginator.paginate(Name=name).build_full_result().get("Parameters", [])
+
+
+def versions_in_pointer_history(ssm, name):
+    """Versions the pointer ever held (SSM keeps a parameter's last 100 values)."""
+    try:
+        history = _parameter_history(ssm, name)
+    except botocore.exceptions.ClientError as e:
+        if is_boto3_error_code("ParameterNotFound", e=e):
+            return set()
+        raise
+    versions = set()
+    for entry in history:
+        try:
+            versions.add(int(json.loads(entry["Value"])["version"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return versions
+
+
 def same_version(pointer, package):
     return bool(pointer) and pointer.get("version") == str(package.get("ModelPackageVersion")) and pointer.get(
         "sha256") == (package.get("CustomerMetadataProperties") or {}).get(registry.CMP_MODEL_SHA256)

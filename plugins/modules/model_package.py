@@ -89,6 +89,15 @@ options:
     description:
       - Description of a newly registered version. By default one is built from the metadata.
     type: str
+  version_check:
+    description:
+      - Register a new version only when the C(version) in the bundle's C(metadata.json) is the version number the
+        group gives it (the highest version plus one). The ML service loads a bundle only when its metadata version is
+        the version in its pointer, so train with C(--version) set to the next version
+        (RV(mlops.aws_deploy.model_package_info#module:next_version)); C(playbooks/train_and_register.yml) does.
+      - Set to V(false) for bundles that are never served by the ML service.
+    type: bool
+    default: true
 notes:
   - O(tags) apply to the group and to the registered version; the version is created with them, and
     later runs bring both to these tags (O(purge_tags) as usual).
@@ -326,6 +335,19 @@ def upload_objects(s3, params, bundle, planned):
             registry.put_new_object(s3, params["bucket"], entry["key"], body, content_type, metadata)
 
 
+def check_version(module, bundle, version, plan):
+    declared = str(bundle.metadata.get("version"))
+    if module.params["version_check"] and declared != str(version):
+        module.fail_json(
+            msg=(
+                f"The bundle declares version {declared} but would be registered as version {version} of "
+                f"{module.params['group']}; the ML service only loads a bundle whose metadata version is its "
+                f"pointer's version: train it with --version {version} (or set version_check=false)"
+            ),
+            plan=plan,
+        )
+
+
 def register(module, sagemaker, s3, bundle, summaries, plan):
     """Claim the next version's files, then create the version. Returns the described package."""
     params = module.params
@@ -338,6 +360,7 @@ def register(module, sagemaker, s3, bundle, summaries, plan):
             summaries = registry.list_versions(sagemaker, params["group"])
             version = max(version + 1, registry.next_version(summaries))
             plan["version"]["version"] = version
+            check_version(module, bundle, version, plan)
             plan["objects"] = plan_objects(s3, params, bundle, version)
             continue
         arn = sagemaker.create_model_package(aws_retry=True, **package_request(params, bundle, version))["ModelPackageArn"]
@@ -370,6 +393,7 @@ def main():
         instance_types=dict(type="list", elements="str"),
         approval_status=dict(type="str", default="PendingManualApproval", choices=list(registry.APPROVAL_STATUSES)),
         description=dict(type="str"),
+        version_check=dict(type="bool", default=True),
         tags=dict(type="dict", aliases=["resource_tags"]),
         purge_tags=dict(type="bool", default=True),
     )
@@ -412,6 +436,7 @@ def main():
         else:
             version = registry.next_version(summaries)
             plan["version"] = {"action": "register", "version": version, "model_sha256": bundle.model_sha256}
+            check_version(module, bundle, version, plan)
             plan["objects"] = plan_objects(s3, params, bundle, version)
     except registry.ObjectExists as e:
         module.fail_json(msg=str(e), plan=plan)

@@ -62,6 +62,13 @@ group:
   type: dict
   sample: {"name": "mobileml-model", "arn": "arn:aws:sagemaker:us-east-1:123456789012:model-package-group/mobileml-model",
            "description": "mobileml model versions", "creation_time": "2026-11-01T12:00:00+00:00", "tags": {"Project": "mobileml"}}
+next_version:
+  description:
+    - The number the next registration gets (the highest version plus one; 1 for a new group). Train a bundle with
+      C(--version) set to it (see M(mlops.aws_deploy.model_package) O(mlops.aws_deploy.model_package#module:version_check)).
+  returned: always
+  type: int
+  sample: 4
 model_packages:
   description: The versions, oldest first.
   returned: always
@@ -133,14 +140,17 @@ def main():
     try:
         group = registry.describe_group(sagemaker, params["group"])
         if not group:
-            module.exit_json(changed=False, exists=False, model_packages=[])
+            module.exit_json(changed=False, exists=False, model_packages=[], next_version=1)
+        summaries = registry.list_versions(sagemaker, params["group"])
+        next_version = registry.next_version(summaries)
         if params["version"]:
             packages = [registry.find_version(sagemaker, params["group"], params["version"])]
             if params["approval_status"]:
                 packages = [p for p in packages if p.get("ModelApprovalStatus") == params["approval_status"]]
         else:
             packages = []
-            for summary in registry.list_versions(sagemaker, params["group"], params["approval_status"]):
+            wanted = [s for s in summaries if not params["approval_status"] or s.get("ModelApprovalStatus") == params["approval_status"]]
+            for summary in wanted:
                 try:
                     packages.append(registry.describe_package(sagemaker, summary["ModelPackageArn"]))
                 except registry.VersionNotFound:
@@ -155,6 +165,7 @@ def main():
     module.exit_json(
         changed=False,
         exists=True,
+        next_version=next_version,
         group={
             "name": group["ModelPackageGroupName"],
             "arn": group["ModelPackageGroupArn"],

@@ -131,7 +131,9 @@ options:
   promotion_order:
     description:
       - Environments in promotion order. A version reaches an environment of this list only after it was promoted to
-        the one before it. Environments not in the list have no order.
+        the one before it: that environment's pointer held the version (its SSM parameter history, the last 100
+        values) or a promotion record of that environment for the version is in O(bucket). Environments not in the
+        list have no order.
     type: list
     elements: str
     default: ['dev', 'stage', 'prod']
@@ -485,8 +487,13 @@ class Promoter:
         order = params["promotion_order"]
         if self.environment in order and order.index(self.environment) > 0:
             previous_environment = order[order.index(self.environment) - 1]
-            keys = promotion.record_keys(self.s3, self.bucket, self.prefix, previous_environment)
-            promoted_before = int(version) in promotion.versions_in_history(keys)
+            # Evidence: the previous environment's pointer history (SSM, bucket-independent, so it works when
+            # each environment has its own bucket), else its records in this bucket.
+            previous_pointer = promotion.parameter_name(params["parameter_name"], params["app"], previous_environment)
+            promoted_before = int(version) in promotion.versions_in_pointer_history(self.ssm, previous_pointer)
+            if not promoted_before:
+                keys = promotion.record_keys(self.s3, self.bucket, self.prefix, previous_environment)
+                promoted_before = int(version) in promotion.versions_in_history(keys)
         gates = [promotion.status_row(target.get("ModelApprovalStatus"))]
         gates += [row for row in (
             promotion.order_row(self.environment, order, promoted_before, params["force"]),

@@ -94,7 +94,7 @@ def test_tampered_bundle_is_refused_before_any_aws_call(run_module, stubbed_clie
 
 
 def test_throttling_is_retried_and_a_version_deleted_under_our_feet_is_skipped(run_module, stubbed_client, tmp_path):
-    sha = make_bundle(tmp_path / "model.tar.gz", seed="2")
+    sha = make_bundle(tmp_path / "model.tar.gz", seed="3")
     sm, sm_stub = stubbed_client("sagemaker")
     s3, s3_stub = stubbed_client("s3")
     sm_stub.add_response("describe_model_package_group", group_response(), {"ModelPackageGroupName": GROUP})
@@ -141,7 +141,8 @@ def test_a_concurrent_registration_that_claimed_our_number_moves_us_to_the_next(
     sm_stub.add_response("list_tags", {"Tags": []})
     sm_stub.add_response("list_tags", {"Tags": []})
 
-    result = run_module(model_package, dict(ARGS, bundle=str(tmp_path / "model.tar.gz")))
+    # The bundle says version 3, so only version_check=false lets it move to the next free number.
+    result = run_module(model_package, dict(ARGS, bundle=str(tmp_path / "model.tar.gz"), version_check=False))
 
     assert not result["failed"], result
     assert result["model_package"]["version"] == 2
@@ -170,3 +171,19 @@ def test_the_same_model_again_changes_nothing(run_module, stubbed_client, tmp_pa
     assert not result["changed"]
     assert result["model_package"]["version"] == 1
     sm_stub.assert_no_pending_responses()
+
+
+def test_a_bundle_trained_for_another_version_is_refused(run_module, stubbed_client, tmp_path):
+    make_bundle(tmp_path / "model.tar.gz", seed="1")
+    sm, sm_stub = stubbed_client("sagemaker")
+    stubbed_client("s3")  # nothing is written
+    sm_stub.add_response("describe_model_package_group", group_response())
+    sm_stub.add_response("list_model_packages", {"ModelPackageSummaryList": [summary(1)]})
+    sm_stub.add_response("describe_model_package", described(1, "e" * 64))
+    sm_stub.add_response("list_tags", {"Tags": []})
+
+    result = run_module(model_package, dict(ARGS, bundle=str(tmp_path / "model.tar.gz")))
+
+    assert result["failed"]
+    assert "declares version 1 but would be registered as version 2" in result["msg"]
+    assert "--version 2" in result["msg"]
