@@ -1,0 +1,92 @@
+"""The model playbooks against the offline AWS: train and register, promote, revert.
+
+A real (small) training run with the ML service's script: the bundle is what the service loads,
+so the test also checks what the service checks when it follows the pointer: the bundle at the
+pointer's uri holds a model.onnx with the pointer's sha256 and declares the pointer's version.
+"""
+
+import hashlib
+import io
+import json
+import tarfile
+
+import boto3
+import pytest
+
+BUCKET = "mobileml-local-models"
+GROUP = "mobileml-model"
+POINTER = "/mobileml/local/model-version"
+FAST_TRAINING = ["--n-estimators", "10"]
+
+
+@pytest.fixture
+def model_store(aws):
+    boto3.client("s3").create_bucket(Bucket=BUCKET)
+    return BUCKET
+
+
+def pointer():
+    return json.loads(boto3.client("ssm").get_parameter(Name=POINTER)["Parameter"]["Value"])
+
+
+def served_bundle(uri):
+    """What the ML service does with a pointer: download the bundle, read model.onnx and metadata."""
+    bucket, key = uri[len("s3://"):].split("/", 1)
+    data = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        model = tar.extractfile("model.onnx").read()
+        metadata = json.loads(tar.extractfile("metadata.json").read())
+    return hashlib.sha256(model).hexdigest(), metadata
+
+
+def assert_service_would_load(value):
+    sha256, metadata = served_bundle(value["uri"])
+    assert sha256 == value["sha256"] == metadata["model_sha256"]
+    assert str(metadata["version"]) == value["version"]
+
+
+def test_train_register_promote_and_revert(run_playbook, model_store, tmp_path):
+    training = {"model_training_dir": str(tmp_path / "training"), "model_training_args": FAST_TRAINING}
+
+    # Train version 1: registered and, locally as in dev, promoted because its gates pass.
+    first = run_playbook("playbooks/train_and_register.yml", extra_vars=training).check()
+    assert pointer()["version"] == "1", first.output
+    assert_service_would_load(pointer())
+    alias = boto3.client("s3").head_object(Bucket=BUCKET, Key="models/latest/local/model.tar.gz")
+    assert alias["Metadata"]["model-sha256"] == pointer()["sha256"]
+
+    # Train version 2 without the automatic promotion, then promote it with the promotion playbook.
+    run_playbook("playbooks/train_and_register.yml", extra_vars=dict(training, model_auto_promote=False)).check()
+    assert pointer()["version"] == "1"
+    sagemaker = boto3.client("sagemaker")
+    versions = sagemaker.list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"]
+    assert sorted(v["ModelPackageVersion"] for v in versions) == [1, 2]
+
+    preview = run_playbook("playbooks/promote_model.yml", "--diff", check_mode=True, extra_vars={"model_version": 2})
+    preview.check()
+    assert pointer()["version"] == "1"
+    assert '"version": "2"' in preview.stdout  # the diff shows the pointer after
+
+    run_playbook("playbooks/promote_model.yml", extra_vars={"model_version": 2}).check()
+    assert pointer()["version"] == "2"
+    assert_service_would_load(pointer())
+    again = run_playbook("playbooks/promote_model.yml", extra_vars={"model_version": 2}).check()
+    assert again.changed == 0, again.output
+
+    # Revert: back to 1 in one step; with the version given, a second run changes nothing.
+    run_playbook("playbooks/runbooks/revert_model.yml", extra_vars={"model_version": 2, "reason": "test"}).check()
+    assert pointer()["version"] == "1"
+    assert_service_would_load(pointer())
+    twice = run_playbook("playbooks/runbooks/revert_model.yml", extra_vars={"model_version": 2}).check()
+    assert twice.changed == 0, twice.output
+    assert pointer()["version"] == "1"
+
+    records = boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix="models/promotions/local/")["Contents"]
+    assert [record["Key"].rsplit("-", 1)[1] for record in sorted(records, key=lambda r: r["Key"])] == [
+        "1.json", "2.json", "1.json"]
+
+
+def test_promoting_without_a_version_fails_before_any_aws_call(run_playbook, model_store):
+    result = run_playbook("playbooks/promote_model.yml")
+    assert result.returncode != 0
+    assert "Give -e model_version=" in result.stdout
