@@ -34,6 +34,7 @@ def retry_decorator():
     """The retry policy of our modules' clients (``aws_retry=True`` calls) and paginations."""
     return AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 
+
 CMP_MODEL_SHA256 = "model_sha256"
 CMP_BUNDLE_SHA256 = "bundle_sha256"
 CMP_DATASET_SHA256 = "dataset.sha256"

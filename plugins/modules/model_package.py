@@ -13,7 +13,7 @@ description:
   - Registers the bundle written by the ML service's training script (C(model.tar.gz) holding
     C(model.onnx) and C(metadata.json)) as a new version of a SageMaker model package group,
     creating the group when it is missing.
-  - Verifies the bundle first: the sha256 of C(model.onnx) must equal C(model_sha256) in its
+  - Verifies the bundle first. The sha256 of C(model.onnx) must equal C(model_sha256) in its
     C(metadata.json), otherwise nothing is uploaded or registered.
   - Uploads the bundle to the model store as C(<prefix>/<version>/model.tar.gz), with
     C(metadata.json), C(evaluation.json) (the metrics, referenced as the version's ModelMetrics) and

@@ -131,7 +131,7 @@ options:
   promotion_order:
     description:
       - Environments in promotion order. A version reaches an environment of this list only after it was promoted to
-        the one before it: that environment's pointer held the version (its SSM parameter history, the last 100
+        the one before it, that is when that environment's pointer held the version (its SSM parameter history, the last 100
         values) or a promotion record of that environment for the version is in O(bucket). Environments not in the
         list have no order.
     type: list
@@ -298,7 +298,6 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import promotion
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import registry
-
 
 
 class Promoter:
