@@ -55,6 +55,19 @@ def paginate(client, operation, **params):
     return client.get_paginator(operation).paginate(**params).build_full_result()
 
 
+class Clients(dict):
+    """{service: client}, each client made on first use (making one costs more than most calls)."""
+
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+
+    def __missing__(self, service):
+        client = self.module.client(service, retry_decorator=retry_decorator())
+        self[service] = client
+        return client
+
+
 def _is_arn(value):
     return value.startswith("arn:")
 

@@ -34,7 +34,7 @@ description:
   - The colour that served before a shift is recorded as the tag C(ecs_blue_green:previous_color)
     on the listener rule when the shift begins.
 author:
-  - mlops.aws_deploy contributors
+  - mlops.aws_deploy maintainers (@mlops-aws-deploy)
 options:
   state:
     description:
@@ -323,7 +323,6 @@ from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import Bl
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import DeploymentFailure  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import other  # noqa: E402
 
-SERVICES = ("ecs", "elbv2", "cloudwatch", "application-autoscaling")
 
 
 # ---------------------------------------------------------------- arguments
@@ -390,7 +389,7 @@ def read_current(clients, params):
         clients, params["cluster"], params["service"], names,
         rule_arn=params["listener_rule_arn"], listener_arn=params["listener_arn"], path=params["path"],
     )
-    states = traffic.alarm_states(clients["cloudwatch"], params["alarms"])
+    states = traffic.alarm_states(clients["cloudwatch"], params["alarms"]) if params["alarms"] else {}
     missing = [name for name in params["alarms"] if name not in states]
     if missing:
         raise BlueGreenError("CloudWatch alarm(s) not found: %s" % ", ".join(missing))
@@ -572,7 +571,7 @@ class Rollout:
         required = rollout.required_healthy(desired, self.params["health"]["min_healthy_percent"])
         targets = traffic.target_health(self.clients["elbv2"], self.current["target_groups"][color]["arn"])
         health = traffic.assess_health(targets, required)
-        states = traffic.alarm_states(self.clients["cloudwatch"], self.params["alarms"]) if alarms else {}
+        states = traffic.alarm_states(self.clients["cloudwatch"], self.params["alarms"]) if alarms and self.params["alarms"] else {}
         firing = sorted(name for name, value in states.items() if value == "ALARM")
         problem = None
         if firing:
@@ -764,7 +763,7 @@ def main():
         module.fail_json(msg=problem)
 
     clock = rollout.Clock()
-    clients = {name: module.client(name, retry_decorator=traffic.retry_decorator()) for name in SERVICES}
+    clients = traffic.Clients(module)
     try:
         current = read_current(clients, params)
         request = read_request(clients, params, current) if params["state"] == "present" else None

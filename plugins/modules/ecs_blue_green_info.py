@@ -18,7 +18,7 @@ description:
     C(ceil(desired_count * min_healthy_percent / 100)) targets in state C(healthy) and none in
     state C(unhealthy), as in M(mlops.aws_deploy.ecs_blue_green).
 author:
-  - mlops.aws_deploy contributors
+  - mlops.aws_deploy maintainers (@mlops-aws-deploy)
 options:
   cluster:
     description:
@@ -209,9 +209,7 @@ def main():
     params = module.params
     groups = params["target_groups"] or {}
     names = {c: groups.get(c) or "%s-%s" % (params["service"], c) for c in rollout.COLORS}
-    clients = {
-        name: module.client(name, retry_decorator=traffic.retry_decorator()) for name in ("ecs", "elbv2", "application-autoscaling")
-    }
+    clients = traffic.Clients(module)
     try:
         current = ecs_utils.describe_blue_green(
             clients, params["cluster"], params["service"], names,
