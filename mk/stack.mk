@@ -6,8 +6,10 @@ TEST_TARGETS += test-e2e
 LOCAL_INV := inventories/local
 # The playbooks `make up` converges, in order (site.yml's pieces, then training for local and the
 # local containers); one that does not exist yet is skipped with a note.
-STACK_PLAYBOOKS ?= infra images services ml observability pipeline train_and_register local_runtime
-AWS_ENV = eval "$$($(PY) -m offline_aws env --state-dir $(STATE))"
+STACK_PLAYBOOKS ?= infra images services ml pipeline train_and_register local_runtime
+# env.sh is written by `offline_aws start` (aws-up); `offline_aws env` probes the server with a 2 s
+# timeout, which a loaded machine can miss.
+AWS_ENV = source $(STATE)/env.sh
 
 images-bootstrap: ## install podman/buildah/skopeo/runc/debootstrap/docker-registry when missing; podman config; base image
 	@scripts/bootstrap_images.sh
