@@ -1,0 +1,114 @@
+"""make up from nothing to a prediction through backend-api, then make down leaves nothing running.
+
+Slow (about 6 minutes cold: images, playbooks); runs in `make test-e2e` after `make down`. It uses
+its own offline AWS state dir, but the registry (127.0.0.1:5000) and the loopback ports
+(18000/18080) are the stack's own: a developer's running `make up` is stopped first.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+STATE = REPO / ".build" / "e2e-aws"
+UP_TIMEOUT = 1200
+
+
+def make(*targets, timeout=UP_TIMEOUT):
+    result = subprocess.run(
+        ["make", "--no-print-directory", *targets, f"STATE={STATE}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    output = f"{result.stdout[-15000:]}\n{result.stderr[-5000:]}"
+    assert result.returncode == 0, f"make {' '.join(targets)} failed:\n{output}"
+    return result.stdout
+
+
+def alive(pid):
+    """True while pid runs (a zombie, never reaped because PID 1 here does not reap, is stopped)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def stack():
+    make("down", timeout=300)
+    output = make("up")
+    env = dict(line.removeprefix("export ").split("=", 1) for line in (STATE / "env.sh").read_text().splitlines())
+    yield output, env
+    make("down", timeout=300)
+
+
+def source_tag():
+    tag = subprocess.run(["scripts/images/source_tag.sh"], cwd=REPO, capture_output=True, text=True, check=True)
+    return tag.stdout.strip()
+
+
+def test_registry_lists_both_images_with_the_commit_tag(stack):
+    tag = source_tag()
+    with urllib.request.urlopen("http://127.0.0.1:5000/v2/_catalog", timeout=5) as response:  # noqa: S310
+        catalog = json.loads(response.read())["repositories"]
+    for repository in ("mobileml-local/backend-api", "mobileml-local/ml-model-service"):
+        assert repository in catalog
+        url = f"http://127.0.0.1:5000/v2/{repository}/tags/list"
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+            assert tag in json.loads(response.read())["tags"]
+
+
+def test_containers_are_healthy(stack):
+    records = [json.loads(p.read_text()) for p in (REPO / ".build" / "local-runtime").glob("*.json")]
+    assert {r["name"] for r in records} == {"mobileml-local-backend", "mobileml-local-ml"}
+    env = dict(os.environ, **dict(line.split("=", 1) for line in subprocess.run(
+        ["scripts/images/env.sh"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.replace("export ", "").splitlines()))
+    for record in records:
+        check = subprocess.run(["podman", "healthcheck", "run", record["id"]], env=env, capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
+
+
+def test_prediction_through_backend_returns_the_promoted_model_version(stack):
+    _, env = stack
+    answer = subprocess.run(
+        [sys.executable, "scripts/show_prediction.py", "--json"],
+        cwd=REPO, env=dict(os.environ, **env), capture_output=True, text=True, check=True,
+    )
+    prediction = json.loads(answer.stdout)
+    import boto3
+
+    ssm = boto3.client("ssm", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    pointer = json.loads(ssm.get_parameter(Name="/mobileml/local/model-version")["Parameter"]["Value"])
+    assert str(prediction["model_version"]) == str(pointer["version"])
+
+
+def test_pipeline_exists_with_its_stages(stack):
+    _, env = stack
+    import boto3
+
+    client = boto3.client("codepipeline", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    stages = [s["name"] for s in client.get_pipeline(name="mobileml-local-pipeline")["pipeline"]["stages"]]
+    assert stages == ["Source", "Build", "Deploy-dev", "Approve-prod", "Deploy-prod"]
+
+
+def test_make_down_leaves_no_process(stack):
+    pids = [json.loads((STATE / "server.json").read_text())["pid"]]
+    pids.append(int((REPO / ".build" / "registry" / "registry.pid").read_text()))
+    for record in (REPO / ".build" / "local-runtime").glob("*.json"):
+        data = json.loads(record.read_text())
+        pids += [data["pid"], data["conmon_pid"]]
+    assert all(alive(pid) for pid in pids)
+    make("down", timeout=300)
+    assert [pid for pid in pids if alive(pid)] == []
+    assert not (STATE / "server.json").exists()
+    assert not list((REPO / ".build" / "local-runtime").glob("*.json"))

@@ -1,0 +1,108 @@
+"""Bad input to the service_image role: the play stops at the failing step with the engine's own
+message, and nothing is pushed.
+
+- a Dockerfile that does not build  -> fails at "Build the image with podman"
+- a registry that is down           -> fails at "Push the tag with podman" (connection refused)
+- no engine (PATH without podman)   -> fails at the first engine task (Failed to find required executable "podman")
+Each builds FROM scratch, so no base image is needed; podman runs with the project's configuration.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+PLAY = """
+- name: Build one image
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Build and push
+      ansible.builtin.include_role:
+        name: mlops.aws_deploy.service_image
+      vars:
+        service_image_repository: test/{name}
+        service_image_tag: t1
+        service_image_registry: "127.0.0.1:{port}"
+        service_image_context: "{context}"
+        service_image_engine: podman
+        service_image_registry_scheme: http
+        service_image_engine_environment: {engine_env}
+"""
+
+
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def engine_env():
+    subprocess.run([str(REPO / "scripts/images/configure.sh")], check=True, capture_output=True)
+    out = subprocess.run([str(REPO / "scripts/images/env.sh")], check=True, capture_output=True, text=True).stdout
+    return dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines())
+
+
+def run_play(tmp_path, name, dockerfile, path=None):
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "Dockerfile").write_text(dockerfile)
+    (context / "hello").write_text("hello\n")
+    playbook = tmp_path / "play.yml"
+    port = closed_port()
+    playbook.write_text(PLAY.format(name=name, port=port, context=context, engine_env=engine_env()))
+    env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
+    env["PATH"] = path or os.environ["PATH"]
+    result = subprocess.run(
+        [sys.executable, str(BIN / "ansible-playbook"), str(playbook), "-i", str(REPO / "inventories/local")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
+    )
+    return result, result.stdout + result.stderr, port
+
+
+def failed_task(output):
+    tasks = [line for line in output.splitlines() if line.startswith("TASK [")]
+    return tasks[-1] if tasks else ""
+
+
+needs_podman = pytest.mark.skipif(shutil.which("podman") is None, reason="no podman (make images-bootstrap)")
+
+
+@needs_podman
+def test_a_dockerfile_that_does_not_build_fails_at_the_build(tmp_path):
+    result, output, _ = run_play(tmp_path, "broken", "FROM scratch\nCOPY no-such-file /x\n")
+    assert result.returncode != 0
+    assert "Build the image with podman" in failed_task(output)
+    assert "no-such-file" in output  # podman's own message names the missing source
+    assert "Push the tag" not in output
+
+
+@needs_podman
+def test_a_registry_that_is_down_fails_at_the_push(tmp_path):
+    result, output, port = run_play(tmp_path, "nowhere", "FROM scratch\nCOPY hello /hello\n")
+    assert result.returncode != 0
+    assert "Push the tag with podman" in failed_task(output)
+    assert f"127.0.0.1:{port}" in output and "connection refused" in output.lower()
+
+
+def test_a_missing_engine_fails_at_the_first_engine_task(tmp_path):
+    # PATH with the venv and every system tool except podman (links in a directory of our own).
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for directory in ("/usr/local/bin", "/usr/bin", "/bin", "/usr/sbin", "/sbin"):
+        for tool in Path(directory).iterdir() if Path(directory).is_dir() else []:
+            target = tools / tool.name
+            if not tool.name.startswith("podman") and not target.exists():
+                target.symlink_to(tool)
+    path = os.pathsep.join([str(BIN), str(tools)])
+    result, output, _ = run_play(tmp_path, "noengine", "FROM scratch\nCOPY hello /hello\n", path=path)
+    assert result.returncode != 0
+    assert "Build the image with podman" in failed_task(output)
+    assert 'Failed to find required executable "podman"' in output
