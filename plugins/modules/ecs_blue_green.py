@@ -26,7 +26,7 @@ description:
   - The weights are the rollout state and nothing is kept outside AWS. Re-running with the live
     task definition changes nothing. A re-run after an interrupted shift reads the state from AWS
     and finishes the shift (or rolls it back).
-  - O(state=rolled_back) is the rollback runbook: it moves all traffic back to the colour that
+  - O(state=rolled_back) is the rollback runbook, it moves all traffic back to the colour that
     served before the last shift, immediately (scaling it up first if it was scaled down).
   - A colour is healthy when its target group has at least
     C(ceil(desired_count * min_healthy_percent / 100)) (at least 1) targets in state C(healthy)
@@ -61,7 +61,7 @@ options:
     type: str
   image:
     description:
-      - Container images to deploy, as C({container name: image}), applied on top of
+      - Container images to deploy, a dict of container name to image, applied on top of
         O(task_definition) or, without it, of the live colour's task definition.
       - A new revision of the family is registered unless a colour already runs the same content.
     type: dict
@@ -322,8 +322,6 @@ from ansible_collections.mlops.aws_deploy.plugins.module_utils import traffic  #
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import BlueGreenError  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import DeploymentFailure  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import other  # noqa: E402
-
-
 
 # ---------------------------------------------------------------- arguments
 

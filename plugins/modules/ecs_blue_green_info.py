@@ -10,7 +10,7 @@ module: ecs_blue_green_info
 version_added: 0.1.0
 short_description: Live colour, weights, task definitions and target health of a blue/green ECS service
 description:
-  - Reads the state that M(mlops.aws_deploy.ecs_blue_green) works from, without changing anything:
+  - Reads the state that M(mlops.aws_deploy.ecs_blue_green) works from, without changing anything -
     the live colour (the one the listener rule sends most traffic to), the rule's weights, and for
     each colour its ECS service, task definition, desired and running counts, containers, target
     health and whether it carries the Application Auto Scaling scalable target.
@@ -58,7 +58,7 @@ options:
         type: str
   min_healthy_percent:
     description:
-      - Healthy targets needed for RV(colors.blue.health.ok), as a percent of the desired count.
+      - Healthy targets needed for C(health.ok) of each colour in RV(colors), as a percent of the desired count.
     type: int
     default: 100
 extends_documentation_fragment:

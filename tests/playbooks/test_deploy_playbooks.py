@@ -41,16 +41,14 @@ def live(backend):
 
 def test_deploy_then_redeploy_then_roll_back(run_playbook, backend):
     run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"}).check()
-    color, image, desired, weights = live(backend)
-    assert (color, image, desired, weights) == ("green", f"{IMAGE}:v2", {"blue": 0, "green": 1}, {"blue": 0, "green": 100})
+    assert live(backend) == ("green", f"{IMAGE}:v2", {"blue": 0, "green": 1}, {"blue": 0, "green": 100})
 
     again = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"}).check()
     assert again.changed == 0, again.output
 
     rollback = run_playbook("playbooks/runbooks/rollback.yml", extra_vars={"service": "backend"}).check()
     assert "Roll back to mobileml-local-backend-blue" in rollback.stdout
-    color, image, desired, _ = live(backend)
-    assert (color, image, desired) == ("blue", f"{IMAGE}:v1", {"blue": 1, "green": 0})
+    assert live(backend)[:3] == ("blue", f"{IMAGE}:v1", {"blue": 1, "green": 0})
 
     rollback_again = run_playbook("playbooks/runbooks/rollback.yml", extra_vars={"service": "backend"}).check()
     assert rollback_again.changed == 0, rollback_again.output

@@ -97,7 +97,7 @@ class World:
         self.clients[service][1].add_client_error(operation, service_error_code=code, service_message=message)
 
     def done(self):
-        for unused_client, stubber in self.clients.values():
+        for _client, stubber in self.clients.values():
             stubber.assert_no_pending_responses()
 
     # -- answers
@@ -293,7 +293,7 @@ def test_all_at_once_deploy_shifts_and_scales_the_old_colour_down(stubbed_client
     assert not result["failed"], result["msg"]
     assert result["live_color"] == "green" and result["task_definition"] == td_arn(42)
     assert result["previous_task_definition"] == td_arn(41)
-    assert [p for p, _ in phases(result)] == ["scale_up", "ready", "shift", "bake", "scale_down"]
+    assert [entry["phase"] for entry in result["timeline"]] == ["scale_up", "ready", "shift", "bake", "scale_down"]
 
 
 def test_throttling_during_a_shift_is_retried(stubbed_client, run_module):
@@ -301,7 +301,7 @@ def test_throttling_during_a_shift_is_retried(stubbed_client, run_module):
     world.reads(target_td=42)
     world.scale_up("green", 42, tag="blue")
     world.stable("green")
-    for unused_attempt in range(2):
+    for _attempt in range(2):
         world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
     # ELBv2 says Throttling, ECS says ThrottlingException: both are retried with backoff.
     world.error("elbv2", "modify_rule", "Throttling")
@@ -326,10 +326,10 @@ def test_throttling_that_never_ends_rolls_the_shift_back(stubbed_client, run_mod
     world.reads(target_td=42)
     world.scale_up("green", 42, tag="blue")
     world.stable("green")
-    for unused_attempt in range(2):
+    for _attempt in range(2):
         world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
     world.weights_call({"blue": 90, "green": 10})
-    for unused_attempt in range(10):  # AWSRetry gives up after 10 attempts
+    for _attempt in range(10):  # AWSRetry gives up after 10 attempts
         world.error("elbv2", "describe_target_health", "Throttling", "Rate exceeded")
     world.weights_call({"blue": 100, "green": 0})
     world.scale_down("green")
@@ -346,7 +346,7 @@ def test_a_service_that_never_becomes_stable_is_rolled_back(stubbed_client, run_
     world = World(stubbed_client)
     world.reads(target_td=42)
     world.scale_up("green", 42, tag="blue")
-    for unused_attempt in range(3):  # wait_timeout 2 s / poll 1 s: three looks, then the waiter gives up
+    for _attempt in range(3):  # wait_timeout 2 s / poll 1 s: three looks, then the waiter gives up
         world.stub("ecs", "describe_services", {"services": [world.service("green", running=1)], "failures": []})
     world.scale_down("green")
     result = run_module(ecs_blue_green, args(task_definition=f"{SERVICE}:42", wait_timeout=2))
@@ -361,7 +361,7 @@ def test_targets_that_never_become_healthy_are_rolled_back(stubbed_client, run_m
     world.reads(target_td=42)
     world.scale_up("green", 42, tag="blue")
     world.stable("green")
-    for unused_attempt in range(4):  # health timeout 3 s / poll 1 s
+    for _attempt in range(4):  # health timeout 3 s / poll 1 s
         world.stub("elbv2", "describe_target_health", world.health("green", ["healthy", "unhealthy", "initial"]))
     world.stub("elbv2", "describe_target_health", world.health("green", ["healthy", "unhealthy", "initial"]))
     world.scale_down("green")
@@ -385,7 +385,7 @@ def test_min_healthy_percent_lowers_the_targets_needed(stubbed_client, run_modul
     world.reads(target_td=42)
     world.scale_up("green", 42, tag="blue")
     world.stable("green")
-    for unused_attempt in range(2):
+    for _attempt in range(2):
         world.stub("elbv2", "describe_target_health", world.health("green", ["healthy", "healthy", "initial"]))
     world.weights_call({"blue": 0, "green": 100})
     world.stub("elbv2", "describe_target_health", world.health("green", ["healthy", "healthy", "initial"]))
@@ -401,7 +401,7 @@ def test_targets_turning_unhealthy_during_the_bake_roll_back(stubbed_client, run
     world.reads(target_td=42)
     world.scale_up("green", 42, tag="blue")
     world.stable("green")
-    for unused_attempt in range(2):
+    for _attempt in range(2):
         world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
     world.weights_call({"blue": 0, "green": 100})
     world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
@@ -423,7 +423,7 @@ def test_an_alarm_during_the_canary_bake_moves_traffic_back(stubbed_client, run_
     world.reads(alarms=True, target_td=42)
     world.scale_up("green", 42, tag="blue")
     world.stable("green")
-    for unused_attempt in range(2):
+    for _attempt in range(2):
         world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
     world.stub("cloudwatch", "describe_alarms", world.alarms(["OK", "OK"]))  # before the first shift
     world.weights_call({"blue": 90, "green": 10})
@@ -454,7 +454,7 @@ def test_rollback_false_leaves_the_weights_where_the_failure_found_them(stubbed_
     world.reads(target_td=42)
     world.scale_up("green", 42, tag="blue")
     world.stable("green")
-    for unused_attempt in range(2):
+    for _attempt in range(2):
         world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
     world.weights_call({"blue": 90, "green": 10})
     world.stub("elbv2", "describe_target_health", world.health("green", ["unhealthy"] * 3))
@@ -474,7 +474,7 @@ def test_an_interrupted_shift_is_resumed_from_its_weights(stubbed_client, run_mo
     )
     world.reads(target_td=42)
     world.stable("green")  # already at the live desired count: no UpdateService
-    for unused_attempt in range(2):
+    for _attempt in range(2):
         world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
     world.weights_call({"blue": 20, "green": 80})
     world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
