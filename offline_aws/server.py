@@ -55,7 +55,7 @@ def _post(url, timeout=60):
 
 def _answers(endpoint):
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=2) as response:  # noqa: S310
+        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=10) as response:  # noqa: S310
             return response.status == 200
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False

@@ -18,7 +18,7 @@ def load_balancer(aws):
         for i, zone in enumerate("ab")
     ]
     subnets = [subnet["SubnetId"] for subnet in subnets]
-    lb = elbv2.create_load_balancer(Name=f"{PREFIX}-alb", Subnets=subnets)["LoadBalancers"][0]
+    lb = elbv2.create_load_balancer(Name=PREFIX, Subnets=subnets)["LoadBalancers"][0]
     groups = {}
     for service in SERVICES:
         for color in ("blue", "green"):
