@@ -1,0 +1,112 @@
+"""playbooks/ml.yml: the model store always, the SageMaker endpoint with ml_serving=sagemaker.
+
+Converges the roles model_store and sagemaker against the offline AWS as a user would, twice
+(the second run must change nothing), and checks what they left with boto3.
+"""
+
+import io
+import json
+import tarfile
+
+import boto3
+
+PREFIX = "mobileml-local"
+BUCKET = f"{PREFIX}-models"
+POINTER = "/mobileml/local/model-version"
+ENDPOINT = f"{PREFIX}-model"
+SAGEMAKER = {"ml_serving": "sagemaker"}
+
+
+def upload_bundle(version):
+    """A small fake model bundle in the model store's layout, and the pointer promotion would write."""
+    payload = io.BytesIO()
+    with tarfile.open(fileobj=payload, mode="w:gz") as bundle:
+        for name, content in (("model.onnx", b"onnx"), ("metadata.json", json.dumps({"version": version}).encode())):
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            bundle.addfile(info, io.BytesIO(content))
+    s3 = boto3.client("s3")
+    key = f"models/{version}/model.tar.gz"
+    s3.put_object(Bucket=BUCKET, Key=key, Body=payload.getvalue())
+    s3.put_object(Bucket=BUCKET, Key=f"models/{version}/metadata.json", Body=json.dumps({"version": version}))
+    uri = f"s3://{BUCKET}/{key}"
+    boto3.client("ssm").put_parameter(
+        Name=POINTER, Value=json.dumps({"version": version, "uri": uri, "sha256": "0" * 64}), Overwrite=True
+    )
+    return uri
+
+
+def endpoint():
+    sagemaker = boto3.client("sagemaker")
+    live = sagemaker.describe_endpoint(EndpointName=ENDPOINT)
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=live["EndpointConfigName"])
+    model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    return live, config, model
+
+
+def test_model_store_is_versioned_encrypted_private_and_idempotent(run_playbook):
+    run_playbook("playbooks/ml.yml").check()
+
+    s3 = boto3.client("s3")
+    assert s3.get_bucket_versioning(Bucket=BUCKET)["Status"] == "Enabled"
+    rule = s3.get_bucket_encryption(Bucket=BUCKET)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"].startswith("arn:aws:kms:")
+    block = s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
+    assert lifecycle[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
+    assert json.loads(boto3.client("ssm").get_parameter(Name=POINTER)["Parameter"]["Value"]) == {"version": "none"}
+    # ECS is the default: no endpoint.
+    assert boto3.client("sagemaker").list_endpoints()["Endpoints"] == []
+
+    # Promotion owns the pointer: the role must not put its placeholder back.
+    upload_bundle("3")
+    assert run_playbook("playbooks/ml.yml").check().changed == 0
+    assert json.loads(boto3.client("ssm").get_parameter(Name=POINTER)["Parameter"]["Value"])["version"] == "3"
+
+
+def test_no_endpoint_while_the_pointer_names_no_version(run_playbook):
+    result = run_playbook("playbooks/ml.yml", extra_vars=SAGEMAKER).check()
+    assert "names no model version yet" in result.stdout
+    assert boto3.client("sagemaker").list_endpoints()["Endpoints"] == []
+
+
+def test_sagemaker_serves_the_promoted_version_converges_and_rolls_out_the_next(run_playbook):
+    run_playbook("playbooks/ml.yml").check()  # the model store, so that a bundle can be uploaded
+    uri = upload_bundle("7")
+
+    run_playbook("playbooks/ml.yml", extra_vars=SAGEMAKER).check()
+    second = run_playbook("playbooks/ml.yml", extra_vars=SAGEMAKER).check()
+
+    assert second.changed == 0, second.output
+    first, config, model = endpoint()
+    assert first["EndpointStatus"] == "InService"
+    assert model["PrimaryContainer"]["ModelDataUrl"] == uri
+    assert model["PrimaryContainer"]["Image"] == f"127.0.0.1:5000/{PREFIX}/ml-model-service:latest"
+    assert model["PrimaryContainer"]["Environment"]["MODEL_VERSION"] == "7"
+    assert config["ProductionVariants"][0]["InstanceType"] == "ml.m5.large"
+
+    iam = boto3.client("iam")
+    role = iam.get_role(RoleName=f"{PREFIX}-sagemaker")["Role"]
+    assert model["ExecutionRoleArn"] == role["Arn"]
+    assert role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
+    assert iam.list_attached_role_policies(RoleName=f"{PREFIX}-sagemaker")["AttachedPolicies"] == []
+    policy = iam.get_role_policy(RoleName=f"{PREFIX}-sagemaker", PolicyName=f"{PREFIX}-sagemaker-least-privilege")
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    assert statements["ReadModelBundles"]["Resource"] == [f"arn:aws:s3:::{BUCKET}/models/*"]
+    assert statements["UseModelStoreKey"]["Action"] == ["kms:Decrypt"]
+    assert "WriteDataCapture" not in statements  # capture is off offline
+    # Only the ECR token call (which has no resource) is allowed on "*".
+    assert [sid for sid, s in statements.items() if "*" in s["Resource"]] == ["AuthenticateToEcr"]
+
+    # Promotion moves the pointer to version 8: a new hashed configuration goes live.
+    uri = upload_bundle("8")
+    run_playbook("playbooks/ml.yml", extra_vars=SAGEMAKER).check()
+
+    live, config, model = endpoint()
+    assert live["EndpointConfigName"] != first["EndpointConfigName"]
+    assert model["PrimaryContainer"]["ModelDataUrl"] == uri
+    names = [c["EndpointConfigName"] for c in boto3.client("sagemaker").list_endpoint_configs()["EndpointConfigs"]]
+    # The local inventory keeps one superseded configuration for a manual rollback.
+    assert sorted(names) == sorted([first["EndpointConfigName"], live["EndpointConfigName"]])
