@@ -26,7 +26,7 @@ description:
   - The approval status is set only when a version is created; promotion (M(mlops.aws_deploy.model_promote))
     changes it afterwards.
 author:
-  - mlops.aws_deploy maintainers
+  - mlops.aws_deploy maintainers (@mlops-aws-deploy)
 options:
   group:
     description:

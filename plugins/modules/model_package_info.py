@@ -14,7 +14,7 @@ description:
     approval status, metrics, the sha256 of the model, dataset hash and artifact locations.
   - A group that does not exist is reported with C(exists=false) and no versions.
 author:
-  - mlops.aws_deploy maintainers
+  - mlops.aws_deploy maintainers (@mlops-aws-deploy)
 options:
   group:
     description:

@@ -26,7 +26,7 @@ description:
     and the module fails naming the step, so a pointer never moves without the approval and the reverse.
   - Promoting the version that is already live changes nothing.
 author:
-  - mlops.aws_deploy maintainers
+  - mlops.aws_deploy maintainers (@mlops-aws-deploy)
 options:
   group:
     description:
