@@ -39,6 +39,14 @@ def served_bundle(uri):
     return hashlib.sha256(model).hexdigest(), metadata
 
 
+def endpoint_model_data_url(name="mobileml-local-model"):
+    sagemaker = boto3.client("sagemaker")
+    config = sagemaker.describe_endpoint_config(
+        EndpointConfigName=sagemaker.describe_endpoint(EndpointName=name)["EndpointConfigName"])
+    model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    return model["PrimaryContainer"]["ModelDataUrl"]
+
+
 def assert_service_would_load(value):
     sha256, metadata = served_bundle(value["uri"])
     assert sha256 == value["sha256"] == metadata["model_sha256"]
@@ -73,9 +81,16 @@ def test_train_register_promote_and_revert(run_playbook, model_store, tmp_path):
     again = run_playbook("playbooks/promote_model.yml", extra_vars={"model_version": 2}).check()
     assert again.changed == 0, again.output
 
+    # With ml_serving: sagemaker the endpoint follows the pointer too (created here, moved by the revert).
+    sagemaker_serving = {"ml_serving": "sagemaker"}
+    run_playbook("playbooks/promote_model.yml", extra_vars=dict(sagemaker_serving, model_version=2)).check()
+    assert endpoint_model_data_url() == pointer()["uri"]
+
     # Revert: back to 1 in one step; with the version given, a second run changes nothing.
-    run_playbook("playbooks/runbooks/revert_model.yml", extra_vars={"model_version": 2, "reason": "test"}).check()
+    revert = dict(sagemaker_serving, model_version=2, reason="test")
+    run_playbook("playbooks/runbooks/revert_model.yml", extra_vars=revert).check()
     assert pointer()["version"] == "1"
+    assert endpoint_model_data_url() == pointer()["uri"]
     assert_service_would_load(pointer())
     twice = run_playbook("playbooks/runbooks/revert_model.yml", extra_vars={"model_version": 2}).check()
     assert twice.changed == 0, twice.output
