@@ -284,12 +284,12 @@ def describe_blue_green(clients, cluster, service, target_groups, rule_arn=None,
     rule = traffic.find_rule(elbv2, groups, rule_arn=rule_arn, listener_arn=listener_arn, path=path)
     raw_weights = traffic.rule_weights(rule, groups)
     tags = traffic.rule_tags(elbv2, rule["RuleArn"])
-    task_definitions, described = {}, {}
+    task_definitions, tags_of, described = {}, {}, {}
     for color in COLORS:
         reference = services[color]["task_definition"]
         if reference not in described:
-            described[reference] = describe_task_definition(ecs, reference)[0]
-        task_definitions[color] = described[reference]
+            described[reference] = describe_task_definition(ecs, reference)
+        task_definitions[color], tags_of[color] = described[reference]
         # A service may name its task definition as family:revision; compare by ARN from here on.
         services[color]["task_definition"] = task_definitions[color]["taskDefinitionArn"]
     scaling = describe_scaling(clients["application-autoscaling"], cluster_info["clusterName"], services)
@@ -304,5 +304,6 @@ def describe_blue_green(clients, cluster, service, target_groups, rule_arn=None,
         "weights": percent_weights(raw_weights),
         "previous_color": tags.get(traffic.PREVIOUS_COLOR_TAG) if tags.get(traffic.PREVIOUS_COLOR_TAG) in COLORS else None,
         "task_definitions": task_definitions,
+        "task_definition_tags": tags_of,
         "scaling": scaling,
     }

@@ -177,8 +177,11 @@ notes:
   - An Application Auto Scaling scalable target on the previous colour is moved to the new one
     (same min/max, target tracking and step scaling policies copied; an C(ALBRequestCountPerTarget)
     resource label is pointed at the new target group) and deregistered from the previous one.
-  - The module waits for bake times, intervals and O(termination_wait) while it runs; Ansible's
-    C(async) lets a play do something else meanwhile.
+  - The module waits for bake times, intervals and O(termination_wait) while it runs (there is no
+    C(wait) option, a shift is only safe while it is watched); Ansible's C(async) lets a play do
+    something else meanwhile.
+  - A task definition registered from O(image) keeps the tags of the one it is based on; the module
+    manages no other tags.
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
@@ -402,8 +405,7 @@ def read_request(clients, params, current):
     if params["task_definition"]:
         base, tags = ecs_utils.describe_task_definition(ecs, params["task_definition"])
     else:
-        base = current["task_definitions"][live]
-        tags = ecs_utils.describe_task_definition(ecs, base["taskDefinitionArn"])[1]
+        base, tags = current["task_definitions"][live], current["task_definition_tags"][live]
     if not params["image"]:
         return {"arn": base["taskDefinitionArn"], "task_definition": base, "register": None}
     wanted = ecs_utils.with_images(ecs_utils.registerable(base, tags), params["image"])
