@@ -361,7 +361,8 @@ class Promoter:
             "pointer": {"name": self.name, "from_version": pointer["version"] if pointer else None,
                         "to_version": after["version"]},
             "record": {"uri": registry.s3_uri(self.bucket, key)},
-            "tags": tag_plan if pointer is not None else {"add": {}, "remove": []},
+            # A new pointer is created with its tags; an existing one is brought to them.
+            "tags": tag_plan if pointer is not None else {"add": dict(self.params["tags"] or {}), "remove": []},
         }
         record_body = {
             "action": action,
@@ -402,7 +403,7 @@ class Promoter:
             step = "write the pointer"
             promotion.write_pointer(self.ssm, self.name, after, exists=pointer is not None, tags=self.params["tags"])
             undo.append(("pointer", lambda: self.restore_pointer(pointer)))
-            if plan["tags"]["add"] or plan["tags"]["remove"]:
+            if pointer is not None and (plan["tags"]["add"] or plan["tags"]["remove"]):
                 step = "tag the pointer"
                 promotion.apply_pointer_tags(self.ssm, self.name, plan["tags"])
             step = "append the promotion record"
@@ -454,7 +455,8 @@ class Promoter:
             msg=msg,
             environment=self.environment,
             version=after["version"] if after else (pointer or {}).get("version"),
-            previous_version=(pointer or {}).get("version") if changed else (record_body or {}).get("previous_version"),
+            # With a new pointer, the version it replaces; otherwise what the latest record says came before.
+            previous_version=(pointer or {}).get("version") if after else (record_body or {}).get("previous_version"),
             model_package=registry.summarize(target) if target else {},
             pointer={"name": self.name, "before": pointer or {}, "after": after or pointer or {}},
             gates=gates,
