@@ -1,0 +1,94 @@
+"""playbooks/infra.yml, services.yml, site.yml and teardown.yml against the offline AWS, as a user runs them.
+
+Check mode on an empty account creates nothing; a converge is idempotent and check mode then plans
+nothing; teardown removes it all and can run again; bad input fails before any AWS call with a
+message that names the variable.
+"""
+
+import shutil
+from pathlib import Path
+
+import boto3
+import pytest
+
+NAME_PREFIX = "mobileml-local"  # inventories/local: app_name mobileml, env_name local
+REPO_INVENTORY = Path(__file__).resolve().parents[2] / "inventories" / "local"
+
+
+def stack_resources():
+    """What the infra roles create, read straight from AWS (empty lists when nothing exists)."""
+    ec2, elbv2, ecs = boto3.client("ec2"), boto3.client("elbv2"), boto3.client("ecs")
+    vpcs = ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{NAME_PREFIX}-vpc"]}])["Vpcs"]
+    clusters = ecs.describe_clusters(clusters=[NAME_PREFIX])["clusters"]
+    roles = boto3.client("iam").list_roles()["Roles"]
+    return {
+        "vpcs": [v["VpcId"] for v in vpcs],
+        "load_balancers": [lb["LoadBalancerName"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]],
+        "target_groups": [tg["TargetGroupName"] for tg in elbv2.describe_target_groups()["TargetGroups"]],
+        "clusters": [c["clusterName"] for c in clusters if c["status"] == "ACTIVE"],
+        "repositories": [r["repositoryName"] for r in boto3.client("ecr").describe_repositories()["repositories"]],
+        "roles": [r["RoleName"] for r in roles if r["RoleName"].startswith(NAME_PREFIX)],
+        "secrets": [s["Name"] for s in boto3.client("secretsmanager").list_secrets()["SecretList"]],
+    }
+
+
+NOTHING = {k: [] for k in ("vpcs", "load_balancers", "target_groups", "clusters", "repositories", "roles", "secrets")}
+
+
+def test_check_mode_on_an_empty_account_creates_nothing(run_playbook):
+    run = run_playbook("playbooks/site.yml", check_mode=True).check()
+    assert run.changed > 0, run.output
+    assert stack_resources() == NOTHING
+
+
+def test_converge_is_idempotent_checkable_and_torn_down(run_playbook):
+    first = run_playbook("playbooks/site.yml").check()
+    assert first.changed > 0
+    created = stack_resources()
+    assert len(created["vpcs"]) == 1 and created["load_balancers"] == [NAME_PREFIX]
+    assert len(created["target_groups"]) == 4 and created["clusters"] == [NAME_PREFIX]
+
+    again = run_playbook("playbooks/site.yml").check()
+    assert again.changed == 0, again.output
+    planned = run_playbook("playbooks/site.yml", check_mode=True).check()
+    assert planned.changed == 0, planned.output
+    # services.yml alone looks the infra facts up instead of receiving them.
+    alone = run_playbook("playbooks/services.yml").check()
+    assert alone.changed == 0, alone.output
+
+    refused = run_playbook("playbooks/teardown.yml")
+    assert refused.returncode != 0 and "teardown_confirm" in refused.stdout
+    run_playbook("playbooks/teardown.yml", extra_vars={"teardown_confirm": NAME_PREFIX}).check()
+    left = stack_resources()
+    assert {k: v for k, v in left.items() if k != "secrets"} == {k: [] for k in NOTHING if k != "secrets"}
+    assert all(
+        "DeletedDate" in boto3.client("secretsmanager").describe_secret(SecretId=name) for name in left["secrets"]
+    )
+    run_playbook("playbooks/teardown.yml", extra_vars={"teardown_confirm": NAME_PREFIX}).check()
+
+
+@pytest.mark.parametrize(
+    ("extra_vars", "named"),
+    [
+        ({"network_vpc_cidr": "10.0.300.0/16"}, "network_vpc_cidr"),
+        ({"network_private_subnet_cidrs": ["10.0.10.0/24", "10.0.11.0"]}, "network_private_subnet_cidrs"),
+        ({"env_name": "qa"}, "env_name"),
+    ],
+    ids=["invalid-vpc-cidr", "invalid-subnet-cidr", "unknown-environment"],
+)
+def test_bad_input_fails_before_any_aws_call(run_playbook, extra_vars, named):
+    run = run_playbook("playbooks/site.yml", extra_vars=extra_vars)
+    assert run.returncode != 0
+    assert named in run.stdout + run.stderr, run.output
+    assert stack_resources() == NOTHING
+
+
+def test_a_missing_variable_is_named(run_playbook, tmp_path):
+    inventory = tmp_path / "inventory"
+    shutil.copytree(REPO_INVENTORY, inventory)
+    services = inventory / "group_vars" / "all" / "services.yml"
+    services.write_text(services.read_text().replace("app_services:", "app_services_renamed:"))
+    run = run_playbook("playbooks/site.yml", inventory=str(inventory))
+    assert run.returncode != 0
+    assert "app_services" in run.stdout + run.stderr, run.output
+    assert stack_resources() == NOTHING
