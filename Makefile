@@ -17,7 +17,7 @@ TEST_TARGETS :=
 include $(sort $(wildcard mk/*.mk))
 
 # The order `make test` runs them in: fast and independent first, the whole stack last.
-TEST_ORDER := test-lint test-harness test-services test-unit test-sanity test-integration test-molecule test-e2e
+TEST_ORDER := test-lint test-harness test-services test-unit test-sanity test-integration test-playbooks test-molecule test-e2e
 ORDERED_TESTS := $(foreach t,$(TEST_ORDER),$(filter $(t),$(TEST_TARGETS))) $(filter-out $(TEST_ORDER),$(TEST_TARGETS))
 
 .PHONY: help bootstrap aws-up aws-down aws-reset test

@@ -8,6 +8,10 @@ collection: bootstrap ## build mlops-aws_deploy-<version>.tar.gz and install it 
 	rm -rf $(COLLECTION_TMP) .build/dist && mkdir -p .build/dist
 	$(BIN)/ansible-galaxy collection build --force --output-path .build/dist .
 	$(BIN)/ansible-galaxy collection install --force --no-deps -p $(COLLECTION_TMP) .build/dist/mlops-aws_deploy-*.tar.gz
+	@# Our dependencies (amazon.aws, community.aws) beside it, from the ansible package in the venv,
+	@# so that sanity's import and validate-modules tests can import them.
+	for dep in amazon community; do ln -sfn $$($(PY) -c "import ansible_collections.$$dep as m; print(m.__path__[0])") \
+	  $(COLLECTION_TMP)/ansible_collections/$$dep; done
 
 test-sanity: collection ## ansible-test sanity (no ignore files) on the installed tarball; ansible-doc of every module
 	@test ! -e tests/sanity || ! ls tests/sanity/ignore-*.txt >/dev/null 2>&1 || { echo "ignore files are not allowed"; exit 1; }

@@ -1,0 +1,7 @@
+# Playbook-level tests: each playbook run as a user would, against a fresh offline AWS
+# (tests/playbooks/conftest.py). test_images.py builds images and runs with the e2e test.
+.PHONY: test-playbooks
+TEST_TARGETS += test-playbooks
+
+test-playbooks: bootstrap ## every playbook against the offline AWS: converge, re-run unchanged, check mode, bad input
+	$(PY) -m pytest -q -n 2 --dist load tests/playbooks --ignore tests/playbooks/test_images.py
