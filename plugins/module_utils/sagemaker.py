@@ -18,7 +18,7 @@ try:  # noqa: SIM105 (the AWS collections' pattern; AnsibleAWSModule reports a m
 except ImportError:
     pass
 
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible.module_utils.common.dict_transformations import _camel_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -43,7 +43,18 @@ def retry_decorator():
 
 
 def snake(data):
-    return camel_dict_to_snake_dict(data, ignore_list=SNAKE_IGNORE) if data else data
+    """camel_dict_to_snake_dict at every depth, leaving user data (environment, tags) as it is.
+
+    amazon.aws's helper honours its ignore list at the top level only, so a model's
+    PrimaryContainer.Environment would come back as {"model_version": ...}.
+    """
+    if isinstance(data, dict):
+        return {
+            _camel_to_snake(key): (value if key in SNAKE_IGNORE else snake(value)) for key, value in data.items()
+        }
+    if isinstance(data, list):
+        return [snake(item) for item in data]
+    return data
 
 
 def _drop_metadata(response):

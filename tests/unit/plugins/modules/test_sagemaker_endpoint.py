@@ -156,8 +156,9 @@ def test_update_stuck_in_updating_times_out_with_a_clear_message(run_module, cli
     want = desired(module_args)
     queue_existing_endpoint_on_old_config(sagemaker, scaling, want)
     queue_create_and_update(sagemaker, want)
-    for unused_attempt in range(custom_waiter_config(timeout=30, default_pause=15)["MaxAttempts"]):
-        sagemaker.add_response("describe_endpoint", endpoint(OLD_CONFIG, status="Updating"))
+    attempts = custom_waiter_config(timeout=30, default_pause=15)["MaxAttempts"]
+    for response in [endpoint(OLD_CONFIG, status="Updating")] * attempts:
+        sagemaker.add_response("describe_endpoint", response)
 
     result = run_module(sagemaker_endpoint, module_args)
 
@@ -228,8 +229,8 @@ def test_rollback_with_fail_on_rollback_false_warns_and_keeps_everything(run_mod
     want = desired(module_args)
     queue_existing_endpoint_on_old_config(sagemaker, scaling, want)
     queue_create_and_update(sagemaker, want)
-    for unused_attempt in range(2):
-        sagemaker.add_response("describe_endpoint", endpoint(OLD_CONFIG, reason="new fleet failed health checks"))
+    for response in [endpoint(OLD_CONFIG, reason="new fleet failed health checks")] * 2:  # waiter, rollback check
+        sagemaker.add_response("describe_endpoint", response)
     sagemaker.add_response("describe_endpoint", endpoint(OLD_CONFIG))
     sagemaker.add_response("list_tags", {"Tags": []})
     sagemaker.add_response("describe_endpoint_config", endpoint_config(OLD_CONFIG, OLD_MODEL))

@@ -243,3 +243,18 @@ def test_absent_deletes_scaling_endpoint_configs_and_their_models():
         "delete_model",
     ]
     assert sagemaker.plan_absent(current()) == []
+
+
+def test_results_are_snake_case_but_environment_and_tags_keep_their_keys():
+    described = {
+        "ModelName": "m",
+        "PrimaryContainer": {"Image": "img", "Environment": {"MODEL_VERSION": "7", "LogLevel": "info"}},
+        "Tags": {"CostCenter": "ml"},
+        "ProductionVariants": [{"VariantName": "main", "CurrentServerlessConfig": {"MemorySizeInMB": 2048}}],
+    }
+    assert sagemaker.snake(described) == {
+        "model_name": "m",
+        "primary_container": {"image": "img", "environment": {"MODEL_VERSION": "7", "LogLevel": "info"}},
+        "tags": {"CostCenter": "ml"},
+        "production_variants": [{"variant_name": "main", "current_serverless_config": {"memory_size_in_mb": 2048}}],
+    }
