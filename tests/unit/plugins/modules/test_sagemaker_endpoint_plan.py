@@ -4,6 +4,7 @@ import datetime
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import autoscaling
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import sagemaker
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.endpoint_config import DesiredEndpoint
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.endpoint_config import config_name_pattern
@@ -258,3 +259,51 @@ def test_results_are_snake_case_but_environment_and_tags_keep_their_keys():
         "tags": {"CostCenter": "ml"},
         "production_variants": [{"variant_name": "main", "current_serverless_config": {"memory_size_in_mb": 2048}}],
     }
+
+
+def test_autoscaling_plan_is_idempotent_and_restores_what_an_update_removed():
+    desired = {
+        "main": {
+            "min_capacity": 2,
+            "max_capacity": 4,
+            "policy_name": "ep-main-invocations",
+            "target_value": 700.0,
+            "scale_in_cooldown": 300,
+            "scale_out_cooldown": 60,
+        }
+    }
+    registered = {
+        "main": {
+            "min_capacity": 2,
+            "max_capacity": 4,
+            "policies": [
+                {
+                    "policy_name": "ep-main-invocations",
+                    "metric": "SageMakerVariantInvocationsPerInstance",
+                    "target_value": 700.0,
+                    "scale_in_cooldown": 300,
+                    "scale_out_cooldown": 60,
+                }
+            ],
+        },
+        "old": {"min_capacity": 1, "max_capacity": 2, "policies": []},
+    }
+    assert autoscaling.plan_scaling(registered, desired) == [{"action": "deregister_scalable_target", "variant": "old"}]
+    assert actions(autoscaling.plan_scaling(registered, desired, deregistered={"main"})) == [
+        "register_scalable_target",
+        "put_scaling_policy",
+        "deregister_scalable_target",
+    ]
+    # SageMaker rolled the update back: the targets removed before it come back as they were.
+    restored = autoscaling.restore_steps(registered, {"main"})
+    assert restored == [
+        {"action": "register_scalable_target", "variant": "main", "min_capacity": 2, "max_capacity": 4},
+        {
+            "action": "put_scaling_policy",
+            "variant": "main",
+            "policy_name": "ep-main-invocations",
+            "target_invocations_per_instance": 700.0,
+            "scale_in_cooldown": 300,
+            "scale_out_cooldown": 60,
+        },
+    ]
