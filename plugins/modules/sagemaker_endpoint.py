@@ -850,8 +850,8 @@ class EndpointRun:
     def guard_live(self, config_name=None, model_name=None):
         """Never delete the live configuration, or a model it uses: check SageMaker, not the plan."""
         endpoint = sagemaker.describe_endpoint(self.client, self.name)
-        if endpoint is None:
-            return
+        if endpoint is None or endpoint["EndpointStatus"] == "Deleting":
+            return  # state=absent: nothing is live any more
         live = endpoint.get("EndpointConfigName")
         if config_name and config_name == live:
             self.module.fail_json(msg=f"Refusing to delete {config_name}: it is the live configuration of {self.name}.",
