@@ -1,7 +1,8 @@
 # Molecule scenarios (molecule/*/molecule.yml), each against an offline AWS of its own, and the
 # infrastructure playbooks' tests and benchmark.
-.PHONY: test-molecule test-playbooks bench-infra
-TEST_TARGETS += test-molecule test-playbooks
+.PHONY: test-molecule bench-infra
+TEST_TARGETS += test-molecule
+# (tests/playbooks/test_infra_playbooks.py runs in test-playbooks, mk/playbooks.mk.)
 
 MOLECULE_SCENARIOS = $(sort $(patsubst molecule/%/molecule.yml,%,$(wildcard molecule/*/molecule.yml)))
 
@@ -10,9 +11,6 @@ test-molecule: bootstrap ## every molecule scenario (converge, idempotence, veri
 	  echo "=== molecule test -s $$scenario"; \
 	  $(BIN)/molecule test -s $$scenario || { echo "=== molecule scenario $$scenario FAILED"; exit 1; }; \
 	done
-
-test-playbooks: bootstrap ## infra/services/site/teardown playbooks: check mode, idempotence, bad input
-	$(PY) -m pytest -q tests/playbooks/test_infra_playbooks.py
 
 bench-infra: bootstrap ## figures: wall time and AWS API calls of a full converge and of a no-op re-run (medians of 3)
 	$(PY) benchmarks/infra/run.py $(BENCH_ARGS)

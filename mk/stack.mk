@@ -4,9 +4,9 @@
 TEST_TARGETS += test-e2e
 
 LOCAL_INV := inventories/local
-# The playbooks `make up` converges, in order (site.yml's pieces, then training for local and the
+# The playbooks `make up` converges, in order (the whole site, then training for local and the
 # local containers); one that does not exist yet is skipped with a note.
-STACK_PLAYBOOKS ?= infra images services ml pipeline train_and_register local_runtime
+STACK_PLAYBOOKS ?= site train_and_register local_runtime
 # env.sh is written by `offline_aws start` (aws-up); `offline_aws env` probes the server with a 2 s
 # timeout, which a loaded machine can miss.
 AWS_ENV = source $(STATE)/env.sh
