@@ -1,4 +1,5 @@
-"""playbooks/infra.yml, services.yml, site.yml and teardown.yml against the offline AWS, as a user runs them.
+"""playbooks/infra.yml + services.yml (site.yml's infrastructure half) and teardown.yml against the
+offline AWS, as a user runs them (both playbooks in one ansible-playbook run, as site.yml imports them).
 
 Check mode on an empty account creates nothing; a converge is idempotent and check mode then plans
 nothing; teardown removes it all and can run again; bad input fails before any AWS call with a
@@ -12,7 +13,10 @@ import boto3
 import pytest
 
 NAME_PREFIX = "mobileml-local"  # inventories/local: app_name mobileml, env_name local
-REPO_INVENTORY = Path(__file__).resolve().parents[2] / "inventories" / "local"
+REPO = Path(__file__).resolve().parents[2]
+REPO_INVENTORY = REPO / "inventories" / "local"
+INFRA = "playbooks/infra.yml"
+SERVICES = str(REPO / "playbooks" / "services.yml")
 
 
 def stack_resources():
@@ -36,21 +40,21 @@ NOTHING = {k: [] for k in ("vpcs", "load_balancers", "target_groups", "clusters"
 
 
 def test_check_mode_on_an_empty_account_creates_nothing(run_playbook):
-    run = run_playbook("playbooks/site.yml", check_mode=True).check()
+    run = run_playbook(INFRA, SERVICES, check_mode=True).check()
     assert run.changed > 0, run.output
     assert stack_resources() == NOTHING
 
 
 def test_converge_is_idempotent_checkable_and_torn_down(run_playbook):
-    first = run_playbook("playbooks/site.yml").check()
+    first = run_playbook(INFRA, SERVICES).check()
     assert first.changed > 0
     created = stack_resources()
     assert len(created["vpcs"]) == 1 and created["load_balancers"] == [NAME_PREFIX]
     assert len(created["target_groups"]) == 4 and created["clusters"] == [NAME_PREFIX]
 
-    again = run_playbook("playbooks/site.yml").check()
+    again = run_playbook(INFRA, SERVICES).check()
     assert again.changed == 0, again.output
-    planned = run_playbook("playbooks/site.yml", check_mode=True).check()
+    planned = run_playbook(INFRA, SERVICES, check_mode=True).check()
     assert planned.changed == 0, planned.output
     # services.yml alone looks the infra facts up instead of receiving them.
     alone = run_playbook("playbooks/services.yml").check()
@@ -77,7 +81,7 @@ def test_converge_is_idempotent_checkable_and_torn_down(run_playbook):
     ids=["invalid-vpc-cidr", "invalid-subnet-cidr", "unknown-environment"],
 )
 def test_bad_input_fails_before_any_aws_call(run_playbook, extra_vars, named):
-    run = run_playbook("playbooks/site.yml", extra_vars=extra_vars)
+    run = run_playbook(INFRA, SERVICES, extra_vars=extra_vars)
     assert run.returncode != 0
     assert named in run.stdout + run.stderr, run.output
     assert stack_resources() == NOTHING
@@ -88,7 +92,7 @@ def test_a_missing_variable_is_named(run_playbook, tmp_path):
     shutil.copytree(REPO_INVENTORY, inventory)
     services = inventory / "group_vars" / "all" / "services.yml"
     services.write_text(services.read_text().replace("app_services:", "app_services_renamed:"))
-    run = run_playbook("playbooks/site.yml", inventory=str(inventory))
+    run = run_playbook(INFRA, SERVICES, inventory=str(inventory))
     assert run.returncode != 0
     assert "app_services" in run.stdout + run.stderr, run.output
     assert stack_resources() == NOTHING
