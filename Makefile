@@ -36,11 +36,16 @@ aws-down: ## stop the offline AWS
 aws-reset: ## clear every resource in the offline AWS
 	@$(PY) -m offline_aws reset --state-dir $(STATE)
 
-test: bootstrap ## run every test (lint, services, units, sanity, integration, molecule, e2e)
-	@started=$$(date +%s); \
+test: bootstrap ## run every test (lint, services, units, sanity, integration, playbooks, molecule, e2e)
+	@started=$$(date +%s); failed=""; \
 	for target in $(ORDERED_TESTS); do \
 	  echo "=== make $$target"; t0=$$(date +%s); \
-	  $(MAKE) --no-print-directory $$target || { echo "=== $$target FAILED"; exit 1; }; \
-	  echo "=== $$target passed in $$(( $$(date +%s) - t0 ))s"; \
+	  if $(MAKE) --no-print-directory $$target; then \
+	    echo "=== $$target passed in $$(( $$(date +%s) - t0 ))s"; \
+	  else \
+	    echo "=== $$target FAILED after $$(( $$(date +%s) - t0 ))s"; failed="$$failed $$target"; \
+	  fi; \
 	done; \
-	echo "=== all tests passed in $$(( $$(date +%s) - started ))s"
+	echo "=== all test targets ran in $$(( $$(date +%s) - started ))s"; \
+	if [ -n "$$failed" ]; then echo "=== FAILED:$$failed"; exit 1; fi; \
+	echo "=== every test target passed"
