@@ -15,8 +15,19 @@ import pytest
 NAME_PREFIX = "mobileml-local"  # inventories/local: app_name mobileml, env_name local
 REPO = Path(__file__).resolve().parents[2]
 REPO_INVENTORY = REPO / "inventories" / "local"
-INFRA = "playbooks/infra.yml"
-SERVICES = str(REPO / "playbooks" / "services.yml")
+
+
+@pytest.fixture
+def infra_services(tmp_path):
+    """A playbook importing infra.yml then services.yml, as site.yml does (ansible-playbook takes the
+    playbooks before its options, which run_playbook puts after the first one)."""
+    playbook = tmp_path / "infra_services.yml"
+    playbook.write_text(
+        "---\n"
+        f"- ansible.builtin.import_playbook: {REPO / 'playbooks' / 'infra.yml'}\n"
+        f"- ansible.builtin.import_playbook: {REPO / 'playbooks' / 'services.yml'}\n"
+    )
+    return str(playbook)
 
 
 def stack_resources():
@@ -39,22 +50,22 @@ def stack_resources():
 NOTHING = {k: [] for k in ("vpcs", "load_balancers", "target_groups", "clusters", "repositories", "roles", "secrets")}
 
 
-def test_check_mode_on_an_empty_account_creates_nothing(run_playbook):
-    run = run_playbook(INFRA, SERVICES, check_mode=True).check()
+def test_check_mode_on_an_empty_account_creates_nothing(run_playbook, infra_services):
+    run = run_playbook(infra_services, check_mode=True).check()
     assert run.changed > 0, run.output
     assert stack_resources() == NOTHING
 
 
-def test_converge_is_idempotent_checkable_and_torn_down(run_playbook):
-    first = run_playbook(INFRA, SERVICES).check()
+def test_converge_is_idempotent_checkable_and_torn_down(run_playbook, infra_services):
+    first = run_playbook(infra_services).check()
     assert first.changed > 0
     created = stack_resources()
     assert len(created["vpcs"]) == 1 and created["load_balancers"] == [NAME_PREFIX]
     assert len(created["target_groups"]) == 4 and created["clusters"] == [NAME_PREFIX]
 
-    again = run_playbook(INFRA, SERVICES).check()
+    again = run_playbook(infra_services).check()
     assert again.changed == 0, again.output
-    planned = run_playbook(INFRA, SERVICES, check_mode=True).check()
+    planned = run_playbook(infra_services, check_mode=True).check()
     assert planned.changed == 0, planned.output
     # services.yml alone looks the infra facts up instead of receiving them.
     alone = run_playbook("playbooks/services.yml").check()
@@ -80,19 +91,19 @@ def test_converge_is_idempotent_checkable_and_torn_down(run_playbook):
     ],
     ids=["invalid-vpc-cidr", "invalid-subnet-cidr", "unknown-environment"],
 )
-def test_bad_input_fails_before_any_aws_call(run_playbook, extra_vars, named):
-    run = run_playbook(INFRA, SERVICES, extra_vars=extra_vars)
+def test_bad_input_fails_before_any_aws_call(run_playbook, infra_services, extra_vars, named):
+    run = run_playbook(infra_services, extra_vars=extra_vars)
     assert run.returncode != 0
     assert named in run.stdout + run.stderr, run.output
     assert stack_resources() == NOTHING
 
 
-def test_a_missing_variable_is_named(run_playbook, tmp_path):
+def test_a_missing_variable_is_named(run_playbook, infra_services, tmp_path):
     inventory = tmp_path / "inventory"
     shutil.copytree(REPO_INVENTORY, inventory)
     services = inventory / "group_vars" / "all" / "services.yml"
     services.write_text(services.read_text().replace("app_services:", "app_services_renamed:"))
-    run = run_playbook(INFRA, SERVICES, inventory=str(inventory))
+    run = run_playbook(infra_services, inventory=str(inventory))
     assert run.returncode != 0
     assert "app_services" in run.stdout + run.stderr, run.output
     assert stack_resources() == NOTHING
