@@ -149,8 +149,19 @@ def _alive(pid):
     return True
 
 
+def _is_offline_aws(pid):
+    """True when pid still runs our launcher: a recorded PID may have been reused by anything."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return b"offline_aws.launcher" in cmdline.read()
+    except OSError:
+        return False
+
+
 def _terminate(pid):
     """SIGTERM, then SIGKILL after a bounded wait; reap it when it is our child."""
+    if not _is_offline_aws(pid):
+        return
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.kill(pid, sig)

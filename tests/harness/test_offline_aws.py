@@ -38,3 +38,18 @@ def test_every_extension_has_an_apply_function():
     for name in extensions.extension_names():
         module = __import__(f"offline_aws.extensions.{name}", fromlist=["apply"])
         assert callable(module.apply), name
+
+
+def test_stop_never_signals_a_process_that_reused_the_recorded_pid(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        (tmp_path / "server.json").write_text(json.dumps({"endpoint": "http://127.0.0.1:1", "pid": other.pid}))
+        server.stop(state_dir=tmp_path)
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
