@@ -47,6 +47,13 @@ def endpoint_model_data_url(name="mobileml-local-model"):
     return model["PrimaryContainer"]["ModelDataUrl"]
 
 
+def endpoint_model_version(name="mobileml-local-model"):
+    """The ModelVersion tag the sagemaker role puts on the endpoint (promotions go through the role)."""
+    sagemaker = boto3.client("sagemaker")
+    arn = sagemaker.describe_endpoint(EndpointName=name)["EndpointArn"]
+    return {tag["Key"]: tag["Value"] for tag in sagemaker.list_tags(ResourceArn=arn)["Tags"]}.get("ModelVersion")
+
+
 def assert_service_would_load(value):
     sha256, metadata = served_bundle(value["uri"])
     assert sha256 == value["sha256"] == metadata["model_sha256"]
@@ -85,12 +92,14 @@ def test_train_register_promote_and_revert(run_playbook, model_store, tmp_path):
     sagemaker_serving = {"ml_serving": "sagemaker"}
     run_playbook("playbooks/promote_model.yml", extra_vars=dict(sagemaker_serving, model_version=2)).check()
     assert endpoint_model_data_url() == pointer()["uri"]
+    assert endpoint_model_version() == "2"
 
     # Revert: back to 1 in one step; with the version given, a second run changes nothing.
     revert = dict(sagemaker_serving, model_version=2, reason="test")
     run_playbook("playbooks/runbooks/revert_model.yml", extra_vars=revert).check()
     assert pointer()["version"] == "1"
     assert endpoint_model_data_url() == pointer()["uri"]
+    assert endpoint_model_version() == "1"
     assert_service_would_load(pointer())
     twice = run_playbook("playbooks/runbooks/revert_model.yml", extra_vars={"model_version": 2}).check()
     assert twice.changed == 0, twice.output
