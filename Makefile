@@ -16,9 +16,12 @@ export PATH := $(BIN):$(PATH)
 TEST_TARGETS :=
 include $(sort $(wildcard mk/*.mk))
 
-# The order `make test` runs them in: fast and independent first, the whole stack last.
-TEST_ORDER := test-lint test-harness test-services test-unit test-sanity test-integration test-playbooks test-molecule test-e2e
-ORDERED_TESTS := $(foreach t,$(TEST_ORDER),$(filter $(t),$(TEST_TARGETS))) $(filter-out $(TEST_ORDER),$(TEST_TARGETS))
+# `make test` runs its targets in two lanes side by side (scripts/run_tests.sh says why): the
+# whole stack (images, make up, molecule) beside the rest. A target that no lane names joins the
+# second lane. TEST_LANES=1 runs them all in one lane, in this order.
+TEST_LANE_STACK := test-e2e test-molecule
+TEST_LANE_REST := test-lint test-unit test-sanity test-services test-harness test-integration test-playbooks
+TEST_LANE_REST += $(filter-out $(TEST_LANE_STACK) $(TEST_LANE_REST),$(TEST_TARGETS))
 
 .PHONY: help bootstrap aws-up aws-down aws-reset test
 help:
@@ -37,15 +40,4 @@ aws-reset: ## clear every resource in the offline AWS
 	@$(PY) -m offline_aws reset --state-dir $(STATE)
 
 test: bootstrap ## run every test (lint, services, units, sanity, integration, playbooks, molecule, e2e)
-	@started=$$(date +%s); failed=""; \
-	for target in $(ORDERED_TESTS); do \
-	  echo "=== make $$target"; t0=$$(date +%s); \
-	  if $(MAKE) --no-print-directory $$target; then \
-	    echo "=== $$target passed in $$(( $$(date +%s) - t0 ))s"; \
-	  else \
-	    echo "=== $$target FAILED after $$(( $$(date +%s) - t0 ))s"; failed="$$failed $$target"; \
-	  fi; \
-	done; \
-	echo "=== all test targets ran in $$(( $$(date +%s) - started ))s"; \
-	if [ -n "$$failed" ]; then echo "=== FAILED:$$failed"; exit 1; fi; \
-	echo "=== every test target passed"
+	@MAKE="$(MAKE)" scripts/run_tests.sh "$(filter $(TEST_TARGETS),$(TEST_LANE_STACK))" "$(TEST_LANE_REST)"
