@@ -27,7 +27,7 @@ up: bootstrap images-bootstrap aws-up registry-up ## the whole stack offline, en
 	  playbook=playbooks/$$name.yml; \
 	  [ -f $$playbook ] || { echo "=== NOTE: playbooks/$$name.yml does not exist yet, skipped"; continue; }; \
 	  echo "=== ansible-playbook $$playbook -i $(LOCAL_INV)"; \
-	  $(BIN)/ansible-playbook $$playbook -i $(LOCAL_INV) -e image_tag=$$tag $(UP_ARGS); \
+	  $(BIN)/ansible-playbook $$playbook -i $(LOCAL_INV) -e image_tag=$$tag -e model_train_only_first=true $(UP_ARGS); \
 	done; \
 	$(PY) scripts/show_prediction.py
 

@@ -7,6 +7,7 @@ its own offline AWS state dir, but the registry (127.0.0.1:5000) and the loopbac
 
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -99,6 +100,16 @@ def test_pipeline_exists_with_its_stages(stack):
                           aws_access_key_id="testing", aws_secret_access_key="testing")
     stages = [s["name"] for s in client.get_pipeline(name="mobileml-local-pipeline")["pipeline"]["stages"]]
     assert stages == ["Source", "Build", "Deploy-dev", "Approve-prod", "Deploy-prod"]
+
+
+def test_a_second_make_up_changes_nothing(stack):
+    """Warm: cached base image and wheels, images unchanged, no new model trained; every play of
+    every playbook reports changed=0 and the prediction still answers."""
+    output = make("up")
+    recaps = re.findall(r"^localhost\s*:\s*ok=\d+\s+changed=(\d+)", output, re.M)
+    assert len(recaps) >= 3, output[-5000:]  # site, train_and_register, local_runtime
+    assert set(recaps) == {"0"}, output[-15000:]
+    assert '"model_version"' in output
 
 
 def test_make_down_leaves_no_process(stack):
