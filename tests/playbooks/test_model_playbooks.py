@@ -114,3 +114,19 @@ def test_promoting_without_a_version_fails_before_any_aws_call(run_playbook, mod
     result = run_playbook("playbooks/promote_model.yml")
     assert result.returncode != 0
     assert "Give -e model_version=" in result.stdout
+
+
+def test_make_up_trains_only_the_first_model(run_playbook, model_store, tmp_path):
+    """make up passes model_train_only_first: the placeholder pointer the model_store role seeds
+    (version "none") gets a trained, promoted version 1; a second run trains and registers nothing."""
+    boto3.client("ssm").put_parameter(Name=POINTER, Type="String", Value='{"version": "none"}')
+    training = {"model_training_dir": str(tmp_path / "training"), "model_training_args": FAST_TRAINING,
+                "model_train_only_first": True}
+    run_playbook("playbooks/train_and_register.yml", extra_vars=training).check()
+    assert pointer()["version"] == "1"
+
+    again = run_playbook("playbooks/train_and_register.yml", extra_vars=training).check()
+    assert again.changed == 0, again.output
+    assert "nothing trained" in again.stdout
+    versions = boto3.client("sagemaker").list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"]
+    assert len(versions) == 1
