@@ -44,10 +44,13 @@ def alive(pid):
 @pytest.fixture(scope="module")
 def stack():
     make("down", timeout=300)
-    output = make("up")
-    env = dict(line.removeprefix("export ").split("=", 1) for line in (STATE / "env.sh").read_text().splitlines())
-    yield output, env
-    make("down", timeout=300)
+    try:
+        output = make("up")
+        env = dict(line.removeprefix("export ").split("=", 1) for line in (STATE / "env.sh").read_text().splitlines())
+        yield output, env
+    finally:
+        # Also after a failed make up: what it started (registry, offline AWS, containers) stops.
+        make("down", timeout=300)
 
 
 def source_tag():
