@@ -4,8 +4,8 @@
 #
 # Why lanes: the whole-stack targets (image builds, make up, molecule) are mostly one ansible
 # process waiting on podman, pip and the offline AWS; the rest is CPU-bound pytest. Run one after
-# the other they kept 1.15 of the 2 cores busy (27 min wall for 31 min of CPU); side by side they
-# fill both. TEST_LANES=1 runs every target in one lane, in order (for a quiet machine or a bisect).
+# the other they kept 1.15 of the 2 cores busy (27.7 min wall for 31 min of CPU); side by side
+# 1.74 of them (18.6 min wall for 32 min of CPU, the e2e test now running make up twice). TEST_LANES=1 runs every target in one lane, in order (for a quiet machine or a bisect).
 #
 # Each target's output goes to .build/test-logs/<target>.log; a passed target prints its last
 # lines, a failed one its last 400. Exit status 1 when any target failed, with their names.
