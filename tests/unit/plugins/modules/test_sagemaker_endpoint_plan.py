@@ -58,6 +58,23 @@ def live_on(desired_or_config, weights=None, status="InService"):
     }
 
 
+def registered_scaling(target_value):
+    """A variant's scaling as Application Auto Scaling reports it: 2-4 instances, one invocations policy."""
+    return {
+        "min_capacity": 2,
+        "max_capacity": 4,
+        "policies": [
+            {
+                "policy_name": "ep-main-invocations",
+                "metric": "SageMakerVariantInvocationsPerInstance",
+                "target_value": target_value,
+                "scale_in_cooldown": 300,
+                "scale_out_cooldown": 60,
+            }
+        ],
+    }
+
+
 def current(endpoint=None, live_config=None, configs=(), models=(), scaling=None, tags=None):
     return {
         "endpoint": endpoint,
@@ -146,21 +163,7 @@ def test_instance_type_change_deregisters_scaling_before_the_update_and_register
     }
     desired = DesiredEndpoint(spec)
     old = config("ep-0000aaaa", desired.model_names, instance_type="ml.m5.large")
-    scaling = {
-        "main": {
-            "min_capacity": 2,
-            "max_capacity": 4,
-            "policies": [
-                {
-                    "policy_name": "ep-main-invocations",
-                    "metric": "SageMakerVariantInvocationsPerInstance",
-                    "target_value": 100.0,
-                    "scale_in_cooldown": 300,
-                    "scale_out_cooldown": 60,
-                }
-            ],
-        }
-    }
+    scaling = {"main": registered_scaling(100.0)}
     state = current(live_on("ep-0000aaaa"), old, [old], desired.model_names, scaling)
     steps, unused = sagemaker.plan_present(desired, state, retain_configs=0)
     assert actions(steps) == [
@@ -273,19 +276,7 @@ def test_autoscaling_plan_is_idempotent_and_restores_what_an_update_removed():
         }
     }
     registered = {
-        "main": {
-            "min_capacity": 2,
-            "max_capacity": 4,
-            "policies": [
-                {
-                    "policy_name": "ep-main-invocations",
-                    "metric": "SageMakerVariantInvocationsPerInstance",
-                    "target_value": 700.0,
-                    "scale_in_cooldown": 300,
-                    "scale_out_cooldown": 60,
-                }
-            ],
-        },
+        "main": registered_scaling(700.0),
         "old": {"min_capacity": 1, "max_capacity": 2, "policies": []},
     }
     assert autoscaling.plan_scaling(registered, desired) == [{"action": "deregister_scalable_target", "variant": "old"}]
