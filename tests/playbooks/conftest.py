@@ -19,7 +19,8 @@ from offline_aws.pytest_plugin import aws, offline_aws  # noqa: F401 (fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK_TIMEOUT_SECONDS = 900
-RECAP = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+# One line per host; infra.yml adds two in-memory hosts (its lanes) beside localhost.
+RECAP = re.compile(r"^\S+\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
 @dataclass
@@ -35,8 +36,10 @@ class PlaybookRun:
 
     @property
     def changed(self):
-        recap = RECAP.findall(self.stdout)
-        return int(recap[-1][1]) if recap else None
+        """What the last PLAY RECAP counts as changed, over all its hosts (None without a recap)."""
+        if "PLAY RECAP" not in self.stdout:
+            return None
+        return sum(int(line[1]) for line in RECAP.findall(self.stdout.rsplit("PLAY RECAP", 1)[1]))
 
     def check(self):
         """Assert the play succeeded; return self for chaining."""

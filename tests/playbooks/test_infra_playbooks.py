@@ -2,8 +2,10 @@
 offline AWS, as a user runs them (both playbooks in one ansible-playbook run, as site.yml imports them).
 
 Check mode on an empty account creates nothing; on a converged account check mode plans nothing
-(the plain re-run reporting changed=0 is molecule/default's idempotence step); teardown removes it
-all and can run again; bad input fails before any AWS call with a message that names the variable.
+(the plain re-run reporting changed=0 is molecule/default's idempotence step); changes made by hand
+(drift) are seen by check mode and undone by a re-run, although the roles skip the modules of what
+already matches; a lane of infra.yml that fails stops the run before services.yml; teardown removes
+it all and can run again; bad input fails before any AWS call with a message that names the variable.
 """
 
 import shutil
@@ -47,6 +49,58 @@ def stack_resources():
     }
 
 
+def drift_by_hand():
+    """One change made outside Ansible to each kind of resource the roles read once and gate."""
+    ec2, elbv2 = boto3.client("ec2"), boto3.client("elbv2")
+    public = ec2.describe_route_tables(Filters=[{"Name": "tag:Name", "Values": [f"{NAME_PREFIX}-public"]}])
+    ec2.delete_route(RouteTableId=public["RouteTables"][0]["RouteTableId"], DestinationCidrBlock="0.0.0.0/0")
+    ml_group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{NAME_PREFIX}-ml"]}])
+    ec2.authorize_security_group_ingress(
+        GroupId=ml_group["SecurityGroups"][0]["GroupId"],
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    subnet = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": [f"{NAME_PREFIX}-private-us-east-1a"]}])
+    ec2.create_tags(Resources=[subnet["Subnets"][0]["SubnetId"]], Tags=[{"Key": "Tier", "Value": "edited"}])
+    group = elbv2.describe_target_groups(Names=[f"{NAME_PREFIX}-ml-blue"])["TargetGroups"][0]
+    elbv2.modify_target_group(TargetGroupArn=group["TargetGroupArn"], HealthCheckPath="/edited")
+    boto3.client("logs").put_retention_policy(logGroupName=f"/ecs/{NAME_PREFIX}/ml", retentionInDays=1)
+    boto3.client("application-autoscaling").delete_scaling_policy(
+        PolicyName=f"{NAME_PREFIX}-ml-cpu",
+        ServiceNamespace="ecs",
+        ResourceId=f"service/{NAME_PREFIX}/{NAME_PREFIX}-ml-blue",
+        ScalableDimension="ecs:service:DesiredCount",
+    )
+
+
+def drift_left():
+    """What of drift_by_hand is still there (empty when the roles undid all of it)."""
+    ec2, elbv2 = boto3.client("ec2"), boto3.client("elbv2")
+    left = []
+    public = ec2.describe_route_tables(Filters=[{"Name": "tag:Name", "Values": [f"{NAME_PREFIX}-public"]}])
+    if not any(r.get("DestinationCidrBlock") == "0.0.0.0/0" for r in public["RouteTables"][0]["Routes"]):
+        left.append("route to the internet gateway")
+    ml_group = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{NAME_PREFIX}-ml"]}])
+    if any(p.get("FromPort") == 22 for p in ml_group["SecurityGroups"][0]["IpPermissions"]):
+        left.append("ssh rule")
+    subnet = ec2.describe_subnets(Filters=[{"Name": "tag:Name", "Values": [f"{NAME_PREFIX}-private-us-east-1a"]}])
+    if {"Key": "Tier", "Value": "private"} not in subnet["Subnets"][0]["Tags"]:
+        left.append("subnet tag")
+    if (
+        elbv2.describe_target_groups(Names=[f"{NAME_PREFIX}-ml-blue"])["TargetGroups"][0]["HealthCheckPath"]
+        != "/health"
+    ):
+        left.append("health check path")
+    log_group = boto3.client("logs").describe_log_groups(logGroupNamePrefix=f"/ecs/{NAME_PREFIX}/ml")["logGroups"][0]
+    if log_group.get("retentionInDays") == 1:
+        left.append("log retention")
+    policies = boto3.client("application-autoscaling").describe_scaling_policies(
+        ServiceNamespace="ecs", ResourceId=f"service/{NAME_PREFIX}/{NAME_PREFIX}-ml-blue"
+    )["ScalingPolicies"]
+    if not policies:
+        left.append("scaling policy")
+    return left
+
+
 NOTHING = {k: [] for k in ("vpcs", "load_balancers", "target_groups", "clusters", "repositories", "roles", "secrets")}
 
 
@@ -70,6 +124,28 @@ def test_converge_then_check_mode_plans_nothing_and_teardown_removes_it(run_play
     # services.yml alone looks the infra facts up instead of receiving them.
     alone = run_playbook("playbooks/services.yml").check()
     assert alone.changed == 0, alone.output
+
+    # The roles read each kind of resource once and run a module only for what differs: drift made
+    # by hand must still be seen (check mode) and undone (a re-run).
+    drift_by_hand()
+    seen = run_playbook(infra_services, check_mode=True).check()
+    assert seen.changed >= 6, seen.output
+    assert len(drift_left()) == 6
+    run_playbook(infra_services).check()
+    assert drift_left() == []
+
+    # A lane of infra.yml that fails (AWS refuses a policy) stops the run before services.yml.
+    failed = run_playbook(
+        infra_services,
+        extra_vars={
+            "ecs_cluster_task_role_extra_statements": {
+                "backend": [{"Effect": "Allow", "Action": "bad", "Resource": "*"}]
+            }
+        },
+    )
+    assert failed.returncode != 0
+    assert "MalformedPolicyDocument" in failed.stdout and "infra-cluster did not finish" in failed.stdout, failed.output
+    assert "Create the blue and green ECS services" not in failed.stdout
 
     refused = run_playbook("playbooks/teardown.yml")
     assert refused.returncode != 0 and "teardown_confirm" in refused.stdout
