@@ -17,6 +17,7 @@ The *_state filters project an info module's output to the shape the roles descr
 """
 
 import json
+import re
 
 DOCUMENTATION = r"""
 name: out_of_sync
@@ -25,8 +26,8 @@ description:
   - Each desired item is a dict of the fields a role manages, shaped like the resource's C(*_info) output.
   - An item is returned when no observed item has the same O(key), or when any of its fields differs.
   - Dicts compare field by field, recursively, on the fields the desired item names; C(tags) compare as a
-    whole (an extra tag is a difference, as the modules purge it). Lists compare as multisets, scalars as
-    text (V(30) equals V("30")), booleans as V(true)/V(false).
+    whole (an extra tag is a difference, as the modules purge it). Lists compare as multisets, numbers as
+    numbers (V(30), V(30.0) and V("30") are equal), other scalars as text, booleans as V(true)/V(false).
 options:
   _input:
     description: The desired items.
@@ -48,11 +49,17 @@ options:
 ALL_TRAFFIC_OUT = {"protocol": "-1", "from_port": "", "to_port": "", "source": "0.0.0.0/0", "description": ""}
 
 
+# A number written as text ("30", "1.0") equals the number (30, 1.0): AWS returns some as strings.
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
 def _normalized(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return ""
+    if isinstance(value, (int, float)) or (isinstance(value, str) and _NUMBER.match(value)):
+        return repr(float(value))
     if isinstance(value, dict):
         return {str(k): _normalized(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

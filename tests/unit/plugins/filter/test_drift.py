@@ -59,6 +59,13 @@ def test_scalars_compare_as_text_and_nested_dicts_on_the_fields_named():
     assert out_of_sync([desired], [dict(observed, matcher={"http_code": "200-299"})], key="name") == [desired]
 
 
+def test_numbers_compare_as_numbers_whether_written_as_text_or_not():
+    desired = {"name": "alarm", "threshold": 5, "period": "60"}
+    assert out_of_sync([desired], [{"name": "alarm", "threshold": 5.0, "period": 60}], key="name") == []
+    assert out_of_sync([desired], [{"name": "alarm", "threshold": 5.5, "period": 60}], key="name") == [desired]
+    assert out_of_sync([{"name": "a", "cidr": "10.0.0.0/16"}], [{"name": "a", "cidr": "10.0.0.0/8"}], key="name")
+
+
 def test_lists_compare_as_multisets():
     desired = {"name": "rt", "subnets": ["subnet-1", "subnet-2"]}
     assert out_of_sync([desired], [{"name": "rt", "subnets": ["subnet-2", "subnet-1"]}], key="name") == []
