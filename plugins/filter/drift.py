@@ -19,35 +19,6 @@ The *_state filters project an info module's output to the shape the roles descr
 import json
 import re
 
-DOCUMENTATION = r"""
-name: out_of_sync
-short_description: The desired items that AWS lacks or reports differently
-description:
-  - Each desired item is a dict of the fields a role manages, shaped like the resource's C(*_info) output.
-  - An item is returned when no observed item has the same O(key), or when any of its fields differs.
-  - Dicts compare field by field, recursively, on the fields the desired item names; C(tags) compare as a
-    whole (an extra tag is a difference, as the modules purge it). Lists compare as multisets, numbers as
-    numbers (V(30), V(30.0) and V("30") are equal), other scalars as text, booleans as V(true)/V(false).
-options:
-  _input:
-    description: The desired items.
-    type: list
-    elements: dict
-    required: true
-  observed:
-    description: The items AWS reports, already projected to the same shape.
-    type: list
-    elements: dict
-    required: true
-  key:
-    description: The field (a dotted path such as V(tags.Name)) that names an item in both lists.
-    type: str
-    required: true
-"""
-
-# The default egress rule of a VPC security group (all traffic out), as security_group_state writes it.
-ALL_TRAFFIC_OUT = {"protocol": "-1", "from_port": "", "to_port": "", "source": "0.0.0.0/0", "description": ""}
-
 
 # A number written as text ("30", "1.0") equals the number (30, 1.0): AWS returns some as strings.
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
