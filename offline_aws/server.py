@@ -54,9 +54,11 @@ def _post(url, timeout=60):
 
 
 def _answers(endpoint):
+    # moto's config is a few bytes; data.json (every backend's state: 10 MB, ~4 s once the stack
+    # is up) made each warm `make up` wait for it.
     try:
-        with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=10) as response:  # noqa: S310
-            return response.status == 200
+        with urllib.request.urlopen(f"{endpoint}/moto-api/config", timeout=10) as response:  # noqa: S310
+            return response.status in (200, 201)
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
 
