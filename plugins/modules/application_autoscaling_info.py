@@ -26,7 +26,8 @@ options:
               'comprehend', 'lambda', 'cassandra', 'kafka', 'elasticache', 'neptune', 'workspaces']
   resource_ids:
     description:
-      - Only these resources, for example V(service/<cluster>/<service>) for an ECS service (at most 50).
+      - Only these resources, for example V(service/<cluster>/<service>) for an ECS service.
+      - Read 50 at a time (what one DescribeScalableTargets call takes).
       - A resource that is not registered is left out of the result.
     type: list
     elements: str
@@ -109,18 +110,24 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import retry_decorator
 
 # DescribeScalableTargets takes at most 50 resource ids.
-MAX_RESOURCE_IDS = 50
+MAX_RESOURCE_IDS_PER_CALL = 50
 
 
 def read_targets(client, namespace, resource_ids, dimension):
     query = {"ServiceNamespace": namespace}
-    if resource_ids:
-        query["ResourceIds"] = resource_ids
     if dimension:
         query["ScalableDimension"] = dimension
-    return paginated_query_with_retries(client, "describe_scalable_targets", retry_decorator(), **query)[
-        "ScalableTargets"
-    ]
+    if not resource_ids:
+        return paginated_query_with_retries(client, "describe_scalable_targets", retry_decorator(), **query)[
+            "ScalableTargets"
+        ]
+    targets = []
+    for start in range(0, len(resource_ids), MAX_RESOURCE_IDS_PER_CALL):
+        batch = resource_ids[start : start + MAX_RESOURCE_IDS_PER_CALL]
+        targets += paginated_query_with_retries(
+            client, "describe_scalable_targets", retry_decorator(), ResourceIds=batch, **query
+        )["ScalableTargets"]
+    return targets
 
 
 def read_policies(client, target):
@@ -172,8 +179,6 @@ def main():
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     resource_ids = params["resource_ids"]
-    if resource_ids is not None and len(resource_ids) > MAX_RESOURCE_IDS:
-        module.fail_json(msg=f"resource_ids: at most {MAX_RESOURCE_IDS} resources per call, got {len(resource_ids)}")
     if resource_ids == []:
         module.exit_json(changed=False, scalable_targets=[])
 

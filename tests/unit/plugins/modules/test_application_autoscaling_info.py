@@ -1,5 +1,5 @@
 """application_autoscaling_info with botocore's Stubber: what the offline AWS cannot show on demand
-(throttling, a concurrent update), and the read it makes: one call for the targets, one per target."""
+(throttling, a concurrent update), and the read it makes: one call per 50 targets, one per target."""
 
 import datetime
 
@@ -94,8 +94,16 @@ def test_an_empty_list_of_resources_reads_nothing(run_module, stubbed_client):
     stubber.assert_no_pending_responses()
 
 
-def test_more_resources_than_one_call_takes_are_refused_naming_the_field(run_module, stubbed_client):
-    stubbed_client("application-autoscaling")
+def test_more_resources_than_one_call_takes_are_read_fifty_at_a_time(run_module, stubbed_client):
+    stubber = stubbed_client("application-autoscaling")[1]
     ids = [f"service/c/s{i}" for i in range(51)]
+    stubber.add_response("describe_scalable_targets", {"ScalableTargets": []},
+                         {"ServiceNamespace": "ecs", "ResourceIds": ids[:50]})
+    stubber.add_response("describe_scalable_targets", {"ScalableTargets": [target(ids[50])]},
+                         {"ServiceNamespace": "ecs", "ResourceIds": ids[50:]})
+    stubber.add_response("describe_scaling_policies", {"ScalingPolicies": []},
+                         {"ServiceNamespace": "ecs", "ResourceId": ids[50], "ScalableDimension": DIMENSION})
     result = run_module(application_autoscaling_info, {"service_namespace": "ecs", "resource_ids": ids})
-    assert result["failed"] and result["msg"].startswith("resource_ids:")
+    assert not result["failed"], result
+    assert [t["resource_id"] for t in result["scalable_targets"]] == [ids[50]]
+    stubber.assert_no_pending_responses()
