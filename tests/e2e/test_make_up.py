@@ -116,6 +116,28 @@ def test_a_second_make_up_changes_nothing(stack):
     assert '"model_version"' in output
 
 
+def test_check_mode_plans_a_new_commit_and_changes_nothing(stack):
+    """make up --check with an image tag nothing has built: site.yml plans the builds, the pushes and
+    the new task definitions, and the registry and the offline AWS stay as they were."""
+    _, env = stack
+    import boto3
+
+    ecs = boto3.client("ecs", endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def revisions():
+        return sorted(ecs.list_task_definitions()["taskDefinitionArns"])
+
+    before = revisions()
+    output = make("up", "UP_ARGS=--check -e image_tag=e2eplanned")
+    recaps = re.findall(r"^\S+\s*:\s*ok=\d+\s+changed=(\d+)", output, re.M)
+    assert sum(int(n) for n in recaps) >= 4, output[-8000:]  # two builds, two task definitions at least
+    assert "would push 127.0.0.1:5000/mobileml-local/backend-api:e2eplanned after building it" in output
+    assert revisions() == before
+    with urllib.request.urlopen("http://127.0.0.1:5000/v2/mobileml-local/backend-api/tags/list", timeout=5) as r:  # noqa: S310
+        assert "e2eplanned" not in json.loads(r.read())["tags"]
+
+
 def test_make_down_leaves_no_process(stack):
     pids = [json.loads((STATE / "server.json").read_text())["pid"]]
     pids.append(int((REPO / ".build" / "registry" / "registry.pid").read_text()))

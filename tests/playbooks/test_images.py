@@ -4,10 +4,12 @@ message, and nothing is pushed.
 - a Dockerfile that does not build  -> fails at "Build the image with podman"
 - a registry that is down           -> fails at "Push the tag with podman" (connection refused)
 - no engine (PATH without podman)   -> fails at the first engine task (Failed to find required executable "podman")
+And --check on an image that does not exist yet plans its build and its pushes, and builds nothing.
 Each builds FROM scratch, so no base image is needed; podman runs with the project's configuration.
 """
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -50,7 +52,7 @@ def engine_env():
     return dict(line.removeprefix("export ").split("=", 1) for line in out.splitlines())
 
 
-def run_play(tmp_path, name, dockerfile, path=None):
+def run_play(tmp_path, name, dockerfile, path=None, args=()):
     context = tmp_path / "context"
     context.mkdir()
     (context / "Dockerfile").write_text(dockerfile)
@@ -61,7 +63,7 @@ def run_play(tmp_path, name, dockerfile, path=None):
     env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
     env["PATH"] = path or os.environ["PATH"]
     result = subprocess.run(
-        [sys.executable, str(BIN / "ansible-playbook"), str(playbook), "-i", str(REPO / "inventories/local")],
+        [sys.executable, str(BIN / "ansible-playbook"), str(playbook), "-i", str(REPO / "inventories/local"), *args],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600,
     )
     return result, result.stdout + result.stderr, port
@@ -90,6 +92,18 @@ def test_a_registry_that_is_down_fails_at_the_push(tmp_path):
     assert result.returncode != 0
     assert "Push the tag with podman" in failed_task(output)
     assert f"127.0.0.1:{port}" in output and "connection refused" in output.lower()
+
+
+@needs_podman
+def test_check_mode_plans_the_build_and_the_pushes_and_builds_nothing(tmp_path):
+    result, output, _ = run_play(tmp_path, "planned", "FROM scratch\nCOPY hello /hello\n", args=["--check"])
+    assert result.returncode == 0, output[-5000:]
+    build = re.search(r"TASK \[mlops.aws_deploy.service_image : Build the image with podman\] \**\n(\w+): ", output)
+    assert build and build.group(1) == "changed", output[-5000:]
+    assert "would push 127.0.0.1:" in output and "/test/planned:t1 after building it" in output
+    images = subprocess.run(["podman", "images", "--format", "{{.Repository}}"], env=dict(os.environ, **engine_env()),
+                            capture_output=True, text=True, check=True).stdout
+    assert "test/planned" not in images
 
 
 def test_a_missing_engine_fails_at_the_first_engine_task(tmp_path):
