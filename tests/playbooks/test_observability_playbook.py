@@ -1,4 +1,6 @@
-"""playbooks/observability.yml: per-colour alarms on each service's target groups."""
+"""playbooks/observability.yml: per-colour alarms on each service's target groups, and the dashboard."""
+
+import json
 
 import boto3
 import pytest
@@ -75,6 +77,22 @@ def test_alarms_watch_each_colour_and_rerun_changes_nothing(run_playbook, load_b
                 assert alarm["AlarmActions"][0].endswith(f":{PREFIX}-alerts")
     assert found[f"{PREFIX}-ml-green-latency"]["ExtendedStatistic"] == "p99"
 
+    # The dashboard: one row of four charts per service, on the same target groups as the alarms.
+    body = json.loads(boto3.client("cloudwatch").get_dashboard(DashboardName=PREFIX)["DashboardBody"])
+    titles = [widget["properties"]["title"] for widget in body["widgets"]]
+    assert titles == [
+        f"{service}: {chart}"
+        for service in SERVICES
+        for chart in ("requests", "5xx responses", "p99 response time (s)", "ECS CPU and memory (%)")
+    ]
+    p99 = body["widgets"][2]["properties"]
+    backend_groups = [groups[("backend", colour)].split(":")[-1] for colour in ("blue", "green")]
+    assert [metric[5] for metric in p99["metrics"]] == backend_groups
+    assert p99["annotations"]["horizontal"][0]["value"] == found[f"{PREFIX}-backend-blue-latency"]["Threshold"]
+    assert [metric[5] for metric in body["widgets"][3]["properties"]["metrics"]] == [
+        f"{PREFIX}-backend-blue", f"{PREFIX}-backend-green"] * 2
+    assert f"#dashboards:name={PREFIX}" in first.stdout
+
     assert run_playbook("playbooks/observability.yml").check().changed == 0
 
 
@@ -90,3 +108,4 @@ def test_absent_removes_topic_and_alarms(run_playbook, load_balancer):
     run_playbook("playbooks/observability.yml", extra_vars={"observability_state": "absent"}).check()
     assert alarms() == {}
     assert boto3.client("sns").list_topics()["Topics"] == []
+    assert boto3.client("cloudwatch").list_dashboards()["DashboardEntries"] == []
