@@ -1,7 +1,8 @@
 """The lanes of site.yml and infra.yml (playbooks/tasks/add_lanes.yml, run_lane.yml,
 take_over_lane_facts.yml), on steps of the test's own that touch no AWS: facts a lane publishes
 reach the other lanes in the next phase, a step's arguments reach it, a failed lane stops the run
-before the next phase, and a step that does not exist is refused before any lane starts.
+before the next phase, and a step that does not exist, or host_vars of localhost that the lanes would
+not see, are refused before any lane starts.
 """
 
 import os
@@ -89,11 +90,11 @@ def run_lanes(tmp_path):
     for name, body in STEPS.items():
         (tmp_path / "tasks" / "steps" / name).write_text(textwrap.dedent(body))
 
-    def run(lanes):
+    def run(lanes, inventory="localhost,"):
         (tmp_path / "lanes.yml").write_text(playbook(lanes))
         env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
         return subprocess.run(
-            [str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "lanes.yml"), "-i", "localhost,"],
+            [str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "lanes.yml"), "-i", inventory],
             cwd=REPO, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, check=False,
         )
 
@@ -122,4 +123,15 @@ def test_an_unknown_step_is_refused_before_any_lane_starts(run_lanes, tmp_path):
     result = run_lanes({"lane-a": [["publish"], ["record"]], "lane-b": [["publsh"], [{"step": "recrd"}]]})
     assert result.returncode != 0
     assert "lanes: no such step publsh, recrd" in result.stdout, result.stdout[-5000:]
+    assert "PLAY [Phase 1]" not in result.stdout
+
+
+def test_host_vars_of_localhost_are_refused_before_any_lane_starts(run_lanes, tmp_path):
+    inventory = tmp_path / "inventory"
+    (inventory / "host_vars").mkdir(parents=True)
+    (inventory / "hosts.yml").write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
+    (inventory / "host_vars" / "localhost.yml").write_text("aws_region: eu-west-1\n")
+    result = run_lanes({"lane-a": [["publish"], ["record"]]}, inventory=str(inventory))
+    assert result.returncode != 0
+    assert f"{inventory}/host_vars/localhost.yml: the lanes" in result.stdout, result.stdout[-5000:]
     assert "PLAY [Phase 1]" not in result.stdout
