@@ -101,6 +101,7 @@ def check_arguments(params):
     model_names = _check_models(models)
     _check_variants(variants, model_names)
     _check_data_capture(params.get("data_capture"))
+    _check_serverless_exclusions(variants, params.get("data_capture"))
     _check_deployment_config(params.get("deployment_config"), variants)
 
 
@@ -203,6 +204,24 @@ def _check_data_capture(capture):
         raise SpecError("data_capture: capture_request and capture_response are both false; capture at least one.")
     if not re.match(r"^(s3|https)://", capture["destination_s3_uri"]):
         raise SpecError("data_capture.destination_s3_uri: must be an s3:// URI.")
+
+
+def _check_serverless_exclusions(variants, capture):
+    """What Serverless Inference does not support and CreateEndpointConfig refuses (SageMaker's
+    "Feature exclusions" of serverless endpoints): data capture, and more than one variant."""
+    serverless = [index for index, variant in enumerate(variants) if variant.get("serverless")]
+    if not serverless:
+        return
+    if capture:
+        raise SpecError(
+            f"data_capture: SageMaker Serverless Inference does not support data capture (variants[{serverless[0]}] "
+            "is serverless); remove data_capture or serve the variant on instances."
+        )
+    if len(variants) > 1:
+        raise SpecError(
+            f"variants[{serverless[0]}].serverless: a serverless endpoint has exactly one production variant "
+            f"({len(variants)} given); split them into separate endpoints or serve them on instances."
+        )
 
 
 def _size_bounds(field, size, unit, percent_bounds, variants):

@@ -239,6 +239,42 @@ def _cleanup_steps(current, keep_names, retain):
     return steps, kept, deleted, protected_models
 
 
+def retain_instance_counts(variant_specs, endpoint, scaled_variants):
+    """Whether an update keeps the live instance counts instead of the new config's initial ones.
+
+    Without RetainAllVariantProperties, UpdateEndpoint provisions the new fleet at each variant's
+    InitialInstanceCount: an endpoint that autoscaling took from 2 to 8 instances would drop back
+    to 2 in the middle of its load. Retention is endpoint-wide in SageMaker, so it is used when a
+    variant that autoscaling manages stays (same name, same instance type) and no variant without
+    autoscaling asks for another count than it runs now. Weights and data capture always come
+    from the new config (they are excluded from the retention, see RETAIN_EXCLUDED).
+    """
+    kept_scaled = scaled_variants & set(variant_specs)
+    if not kept_scaled:
+        return False
+    live_counts = {v["VariantName"]: v.get("DesiredInstanceCount") for v in endpoint.get("ProductionVariants") or []}
+    for name, spec in variant_specs.items():
+        if name in kept_scaled or name not in live_counts or spec.get("serverless"):
+            continue
+        if (spec.get("initial_instance_count") or 1) != live_counts[name]:
+            return False
+    return True
+
+
+# The variant properties an update with retained instance counts still takes from the new config.
+RETAIN_EXCLUDED = ("DesiredWeight", "DataCaptureConfig")
+
+
+def update_endpoint_retention(step):
+    """UpdateEndpoint's retention parameters for an update_endpoint step of the plan."""
+    if not step.get("retain_instance_counts"):
+        return {}
+    return {
+        "RetainAllVariantProperties": True,
+        "ExcludeRetainedVariantProperties": [{"VariantPropertyType": name} for name in RETAIN_EXCLUDED],
+    }
+
+
 def plan_present(desired, current, retain_configs, tags=None, purge_tags=True, wait=True):
     steps = []
     endpoint = current["endpoint"]
@@ -284,6 +320,9 @@ def plan_present(desired, current, retain_configs, tags=None, purge_tags=True, w
                 "from_endpoint_config_name": live_name,
                 "endpoint_config_name": desired.config_name,
                 "deployment": desired.deployment_summary,
+                "retain_instance_counts": retain_instance_counts(
+                    desired.variant_specs, endpoint, set(current["scaling"]) - deregister_first
+                ),
             }
         )
     else:

@@ -31,6 +31,12 @@ description:
     without a new configuration.
   - Per-variant autoscaling is managed through Application Auto Scaling (a scalable target on
     C(sagemaker:variant:DesiredInstanceCount) and a target tracking policy on invocations per instance).
+  - An update keeps the live instance counts when a variant that autoscaling manages stays on the
+    endpoint (same name and instance type), so a model update does not drop an endpoint that scaled
+    out back to O(variants[].initial_instance_count) (UpdateEndpoint with C(RetainAllVariantProperties));
+    weights and data capture still come from the new configuration. When a variant without autoscaling
+    asks for another instance count in the same update, the counts of the new configuration apply.
+    The plan's C(update_endpoint) step says which with C(retain_instance_counts).
   - In check mode the module returns the plan (RV(plan)) without making one mutating call;
     with C(--diff) it shows the configuration before and after.
   - Bad input (a variant that names an unknown model, a canary size out of SageMaker's bounds, a
@@ -186,7 +192,10 @@ options:
         description: Seconds to download the model data, 60-3600.
         type: int
   data_capture:
-    description: Capture requests and responses of the endpoint to S3 (for model monitoring).
+    description:
+      - Capture requests and responses of the endpoint to S3 (for model monitoring).
+      - SageMaker Serverless Inference does not support data capture; with a serverless variant the
+        module fails before any AWS call.
     type: dict
     suboptions:
       enabled:
@@ -529,6 +538,7 @@ plan:
       from_endpoint_config_name: mobileml-prod-model-0c4e77d1
       endpoint_config_name: mobileml-prod-model-3f9a1c2e
       deployment: blue/green canary 10%, rollback on alarms mobileml-prod-model-5xx
+      retain_instance_counts: true
     - action: delete_endpoint_config
       endpoint_config_name: mobileml-prod-model-0c4e77d1
 deferred:
@@ -811,6 +821,7 @@ class EndpointRun:
                 self.wait("endpoint_in_service", "become InService after its creation")
             elif action == "update_endpoint":
                 extra = {"DeploymentConfig": self.desired.deployment} if self.desired.deployment else {}
+                extra.update(sagemaker.update_endpoint_retention(step))
                 self.client.update_endpoint(
                     EndpointName=self.name, EndpointConfigName=step["endpoint_config_name"], aws_retry=True, **extra
                 )

@@ -354,6 +354,7 @@ def test_check_mode_returns_the_plan_without_a_mutating_call(run_module, clients
             "from_endpoint_config_name": OLD_CONFIG,
             "endpoint_config_name": want.config_name,
             "deployment": "all at once (SageMaker default)",
+            "retain_instance_counts": False,
         },
         {"action": "tag_endpoint", "endpoint_name": "ep", "add": {"team": "ml"}, "remove": []},
         {"action": "delete_endpoint_config", "endpoint_config_name": OLD_CONFIG},
@@ -426,6 +427,24 @@ def test_check_mode_returns_the_plan_without_a_mutating_call(run_module, clients
             "variants[0].autoscaling.max_capacity",
         ),
         ({"variants": [{"name": "main", "model": "main"}]}, "variants[0].instance_type"),
+        (
+            {
+                "variants": [
+                    {"name": "main", "model": "main", "serverless": {"memory_size_in_mb": 2048, "max_concurrency": 5}}
+                ],
+                "data_capture": {"destination_s3_uri": "s3://models/capture", "sampling_percentage": 10},
+            },
+            "data_capture",
+        ),
+        (
+            {
+                "variants": [
+                    {"name": "main", "model": "main", "serverless": {"memory_size_in_mb": 2048, "max_concurrency": 5}},
+                    {"name": "b", "model": "main", "instance_type": "ml.m5.large", "initial_variant_weight": 0.0},
+                ]
+            },
+            "variants[0].serverless",
+        ),
     ],
     ids=[
         "unknown-model",
@@ -436,6 +455,8 @@ def test_check_mode_returns_the_plan_without_a_mutating_call(run_module, clients
         "rolling-batch",
         "autoscaling-bounds",
         "no-instance-type",
+        "serverless-with-data-capture",
+        "serverless-with-two-variants",
     ],
 )
 def test_bad_input_fails_before_any_aws_call(run_module, clients, overrides, field):

@@ -176,6 +176,56 @@ def test_instance_type_change_deregisters_scaling_before_the_update_and_register
     ]
 
 
+def _two_variant_update(fixed_count, live_counts):
+    """A model update of an endpoint with an autoscaled variant 'scaled' and a fixed one 'fixed'."""
+    scaled_policy = {"min_capacity": 2, "max_capacity": 8, "target_invocations_per_instance": 100.0}
+    spec = params(
+        variants=[
+            {"name": "scaled", "model": "main", "instance_type": "ml.m5.large", "initial_instance_count": 2,
+             "autoscaling": scaled_policy},
+            {"name": "fixed", "model": "main", "instance_type": "ml.m5.large", "initial_instance_count": fixed_count},
+        ]
+    )
+    desired = DesiredEndpoint(spec)
+    old = config("ep-0000aaaa", ["ep-main-old"])
+    old["ProductionVariants"] = [dict(old["ProductionVariants"][0], VariantName=n) for n in ("scaled", "fixed")]
+    endpoint = live_on("ep-0000aaaa", {"scaled": 0.5, "fixed": 0.5})
+    for variant in endpoint["ProductionVariants"]:
+        variant["DesiredInstanceCount"] = live_counts[variant["VariantName"]]
+    state = current(endpoint, old, [old], ["ep-main-old"], {"scaled": registered_scaling(100.0)})
+    steps, unused = sagemaker.plan_present(desired, state, retain_configs=0)
+    return next(s for s in steps if s["action"] == "update_endpoint")
+
+
+def test_an_update_keeps_the_instance_counts_autoscaling_reached():
+    # Autoscaling took 'scaled' to 8; UpdateEndpoint without retention would start the new fleet at 2.
+    update = _two_variant_update(fixed_count=2, live_counts={"scaled": 8, "fixed": 2})
+    assert update["retain_instance_counts"] is True
+    assert sagemaker.update_endpoint_retention(update) == {
+        "RetainAllVariantProperties": True,
+        "ExcludeRetainedVariantProperties": [
+            {"VariantPropertyType": "DesiredWeight"},
+            {"VariantPropertyType": "DataCaptureConfig"},
+        ],
+    }
+
+
+def test_a_new_count_for_a_variant_without_autoscaling_is_not_retained_away():
+    # Retention is endpoint-wide: it would keep 'fixed' at 2 although the spec asks for 3.
+    update = _two_variant_update(fixed_count=3, live_counts={"scaled": 8, "fixed": 2})
+    assert update["retain_instance_counts"] is False
+    assert sagemaker.update_endpoint_retention(update) == {}
+
+
+def test_without_autoscaling_the_new_configs_counts_apply():
+    desired = DesiredEndpoint(params())
+    old = config("ep-0000aaaa", ["ep-main-old"])
+    state = current(live_on("ep-0000aaaa"), old, [old], ["ep-main-old"])
+    steps, unused = sagemaker.plan_present(desired, state, retain_configs=0)
+    update = next(s for s in steps if s["action"] == "update_endpoint")
+    assert update["retain_instance_counts"] is False
+
+
 def test_retain_configs_keeps_the_newest_superseded_configs_and_their_models():
     desired = DesiredEndpoint(params())
     oldest = config("ep-0000aaa1", ["ep-main-0000bbb1"], minutes=1)
