@@ -21,3 +21,5 @@ test-sanity: collection ## ansible-test sanity (no ignore files) on the installe
 	cd $(COLLECTION_DIR) && git init -q . && git add -A && \
 	  $(BIN)/ansible-test sanity --python 3.11 --color no --requirements
 	$(PY) tests/collection/check_docs.py $(COLLECTION_TMP)
+	@# requirements.txt's botocore floor must know every API call and parameter plugins/ uses.
+	$(PY) tests/collection/check_botocore_floor.py

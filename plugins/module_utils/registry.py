@@ -309,6 +309,17 @@ def head_object(s3, bucket, key):
         raise
 
 
+# S3 conditional writes (PutObject's IfNoneMatch) reached botocore's S3 model in 1.35.2; an older
+# botocore refuses the parameter before sending anything (tests/collection/check_botocore_floor.py).
+CONDITIONAL_WRITES_BOTOCORE = "1.35.2"
+
+
+def require_conditional_writes(module):
+    module.require_botocore_at_least(
+        CONDITIONAL_WRITES_BOTOCORE, reason="to write registry objects without overwriting one (S3 IfNoneMatch)"
+    )
+
+
 def put_new_object(s3, bucket, key, body, content_type, metadata):
     """Write an object only if the key is free (S3 conditional write, If-None-Match: *)."""
     try:

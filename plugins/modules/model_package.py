@@ -398,6 +398,7 @@ def main():
         purge_tags=dict(type="bool", default=True),
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
+    registry.require_conditional_writes(module)
     params = module.params
     params["prefix"] = registry.clean_prefix(params["prefix"])
 

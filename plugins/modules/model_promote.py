@@ -612,6 +612,7 @@ def main():
         supports_check_mode=True,
         required_if=[("state", "promoted", ["version"])],
     )
+    registry.require_conditional_writes(module)
     try:
         promoter = Promoter(module)
         {"promoted": promoter.promote, "reverted": promoter.revert, "history": promoter.history}[module.params["state"]]()
