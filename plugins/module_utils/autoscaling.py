@@ -3,7 +3,8 @@
 # Copyright: Contributors to the mlops.aws_deploy project
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Application Auto Scaling for SageMaker endpoint variants: read, plan, apply.
+"""Application Auto Scaling: reading scalable targets of any namespace, and for SageMaker endpoint
+variants the read, plan and apply that sagemaker_endpoint uses.
 
 A variant's instance count scales between `min_capacity` and `max_capacity` with one target
 tracking policy on SageMakerVariantInvocationsPerInstance. The plan is plain data: steps that
@@ -24,6 +25,27 @@ RETRY_CODES = ["ThrottlingException", "ConcurrentUpdateException"]
 
 def retry_decorator():
     return AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
+
+
+# DescribeScalableTargets takes at most 50 resource ids.
+MAX_RESOURCE_IDS_PER_CALL = 50
+
+
+def read_targets(client, namespace, resource_ids, dimension):
+    query = {"ServiceNamespace": namespace}
+    if dimension:
+        query["ScalableDimension"] = dimension
+    if not resource_ids:
+        return paginated_query_with_retries(client, "describe_scalable_targets", retry_decorator(), **query)[
+            "ScalableTargets"
+        ]
+    targets = []
+    for start in range(0, len(resource_ids), MAX_RESOURCE_IDS_PER_CALL):
+        batch = resource_ids[start : start + MAX_RESOURCE_IDS_PER_CALL]
+        targets += paginated_query_with_retries(
+            client, "describe_scalable_targets", retry_decorator(), ResourceIds=batch, **query
+        )["ScalableTargets"]
+    return targets
 
 
 def resource_id(endpoint_name, variant_name):

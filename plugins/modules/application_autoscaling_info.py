@@ -107,28 +107,8 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import read_targets
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import retry_decorator
-
-# DescribeScalableTargets takes at most 50 resource ids.
-MAX_RESOURCE_IDS_PER_CALL = 50
-
-
-def read_targets(client, namespace, resource_ids, dimension):
-    query = {"ServiceNamespace": namespace}
-    if dimension:
-        query["ScalableDimension"] = dimension
-    if not resource_ids:
-        return paginated_query_with_retries(client, "describe_scalable_targets", retry_decorator(), **query)[
-            "ScalableTargets"
-        ]
-    targets = []
-    for start in range(0, len(resource_ids), MAX_RESOURCE_IDS_PER_CALL):
-        batch = resource_ids[start : start + MAX_RESOURCE_IDS_PER_CALL]
-        targets += paginated_query_with_retries(
-            client, "describe_scalable_targets", retry_decorator(), ResourceIds=batch, **query
-        )["ScalableTargets"]
-    return targets
-
 
 def read_policies(client, target):
     return paginated_query_with_retries(

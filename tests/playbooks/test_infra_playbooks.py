@@ -46,6 +46,12 @@ def stack_resources():
         "repositories": [r["repositoryName"] for r in boto3.client("ecr").describe_repositories()["repositories"]],
         "roles": [r["RoleName"] for r in roles if r["RoleName"].startswith(NAME_PREFIX)],
         "secrets": [s["Name"] for s in boto3.client("secretsmanager").list_secrets()["SecretList"]],
+        "scalable_targets": [
+            t["ResourceId"]
+            for t in boto3.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="ecs")[
+                "ScalableTargets"
+            ]
+        ],
     }
 
 
@@ -101,7 +107,8 @@ def drift_left():
     return left
 
 
-NOTHING = {k: [] for k in ("vpcs", "load_balancers", "target_groups", "clusters", "repositories", "roles", "secrets")}
+KINDS = ("vpcs", "load_balancers", "target_groups", "clusters", "repositories", "roles", "secrets", "scalable_targets")
+NOTHING = {k: [] for k in KINDS}
 
 
 def test_check_mode_on_an_empty_account_creates_nothing(run_playbook, infra_services):
@@ -116,6 +123,10 @@ def test_converge_then_check_mode_plans_nothing_and_teardown_removes_it(run_play
     created = stack_resources()
     assert len(created["vpcs"]) == 1 and created["load_balancers"] == [NAME_PREFIX]
     assert len(created["target_groups"]) == 4 and created["clusters"] == [NAME_PREFIX]
+    # Autoscaling follows the live colour of each service (teardown must deregister them: below).
+    assert sorted(created["scalable_targets"]) == [
+        f"service/{NAME_PREFIX}/{NAME_PREFIX}-{service}-blue" for service in ("backend", "ml")
+    ]
 
     # A plain re-run of this same converge reporting changed=0 is molecule/default's idempotence
     # step (it imports the same two playbooks); here check mode must plan nothing on top of it.

@@ -54,8 +54,12 @@ def test_model_store_is_versioned_encrypted_private_and_idempotent(run_playbook)
     assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"].startswith("arn:aws:kms:")
     block = s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"]
     assert all(block.values())
-    lifecycle = s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]
-    assert lifecycle[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
+    lifecycle = {rule["ID"]: rule for rule in s3.get_bucket_lifecycle_configuration(Bucket=BUCKET)["Rules"]}
+    assert lifecycle["models-noncurrent-versions"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 90
+    # Captured requests and responses (users' inputs) expire; the model bundles never do.
+    capture = lifecycle["capture-expiration"]
+    assert capture["Filter"]["Prefix"] == "capture/" and capture["Expiration"]["Days"] == 30
+    assert "Expiration" not in lifecycle["models-noncurrent-versions"]
     assert json.loads(boto3.client("ssm").get_parameter(Name=POINTER)["Parameter"]["Value"]) == {"version": "none"}
     # ECS is the default: no endpoint.
     assert boto3.client("sagemaker").list_endpoints()["Endpoints"] == []
