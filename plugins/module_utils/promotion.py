@@ -192,11 +192,44 @@ def parameter_name(template, app, environment):
         raise PromotionError(f"parameter_name {template!r} is not a valid template ({{app}}, {{environment}}): {e}") from e
 
 
-def pointer_value(package, promoted_at, promoted_by):
+def environment_bundle_uri(package, bucket):
+    """Where the environment reads the version's bundle: the same key in the environment's own bucket.
+
+    Each environment's roles may read only their own bucket (and key), so a version registered in
+    another environment's bucket is served from a copy; in the registering bucket it is the bundle itself.
+    The key names the version, so the copy is as immutable as the original (never the moving alias).
+    """
+    _source_bucket, key = registry.split_s3_uri(registry.summarize(package)["model_data_url"])
+    return registry.s3_uri(bucket, key)
+
+
+def copy_plan(package, bucket):
+    """The server-side copy of the version's bundle and metadata.json into ``bucket``, or None."""
+    source = registry.summarize(package)["model_data_url"]
+    target = environment_bundle_uri(package, bucket)
+    return None if source == target else {"from": source, "to": target}
+
+
+def copy_bundle(s3, package, bucket):
+    """Copy the version's files (bundle, metadata.json) to the same keys in ``bucket``, unless there already."""
+    source_bucket, bundle_key = registry.split_s3_uri(registry.summarize(package)["model_data_url"])
+    directory = bundle_key.rsplit("/", 1)[0]
+    sha = registry.summarize(package)["model_sha256"]
+    for name in ALIAS_FILES:
+        key = f"{directory}/{name}"
+        head = registry.head_object(s3, bucket, key)
+        if head is not None and (name != registry.STORE_BUNDLE
+                                 or (head.get("Metadata") or {}).get(registry.SHA_METADATA_KEY) == sha):
+            continue
+        s3.copy_object(Bucket=bucket, Key=key, MetadataDirective="COPY",
+                       CopySource={"Bucket": source_bucket, "Key": key}, aws_retry=True)
+
+
+def pointer_value(package, promoted_at, promoted_by, bucket):
     summary = registry.summarize(package)
     return {
         "version": str(summary["version"]),
-        "uri": summary["model_data_url"],
+        "uri": environment_bundle_uri(package, bucket),
         "sha256": summary["model_sha256"],
         "model_package_arn": summary["model_package_arn"],
         "promoted_at": promoted_at,

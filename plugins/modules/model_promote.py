@@ -18,10 +18,12 @@ description:
     O(gates.require_approval) (an approver and a reason are recorded), the promotion order
     (O(promotion_order)), and the version's approval status (a Rejected version is never promoted).
     Every gate is reported in RV(gates), passed or not; when one fails nothing changes and the module fails."
-  - "A promotion sets the version's approval status to Approved, copies the version's bundle to the environment's
+  - "A promotion sets the version's approval status to Approved; when the version was registered in another bucket
+    (another environment's model store), copies its bundle and C(metadata.json) to the same keys in O(bucket), so that
+    the environment's roles read only their own bucket; copies the version's bundle to the environment's
     alias C(<prefix>/latest/<environment>/model.tar.gz) (and C(metadata.json)), writes the environment's pointer
-    (the SSM parameter O(parameter_name), JSON C({version, uri, sha256, model_package_arn, promoted_at, promoted_by}))
-    that the ML service follows, and appends a promotion record C(<prefix>/promotions/<environment>/<timestamp>-<version>.json)."
+    (the SSM parameter O(parameter_name), JSON C({version, uri, sha256, model_package_arn, promoted_at, promoted_by}),
+    its C(uri) naming the bundle in O(bucket)) that the ML service follows, and appends a promotion record C(<prefix>/promotions/<environment>/<timestamp>-<version>.json)."
   - These steps run in that order; when one fails, the ones already done are undone (pointer, alias, approval status)
     and the module fails naming the step, so a pointer never moves without the approval and the reverse.
   - Promoting the version that is already live changes nothing.
@@ -64,7 +66,10 @@ options:
     default: /{app}/{environment}/model-version
   bucket:
     description:
-      - The model store bucket (versions, aliases and promotion records).
+      - The environment's model store bucket (versions, aliases and promotion records).
+      - The pointer names the version's bundle in this bucket; a version registered in another bucket is copied here
+        first (the caller needs C(s3:GetObject) on the source and C(s3:PutObject) here; across accounts, the source
+        bucket's policy must let this account read C(<prefix>/*)).
     type: str
     required: true
   prefix:
@@ -259,6 +264,7 @@ plan:
   type: dict
   sample:
     approval: {"from": "PendingManualApproval", "to": "Approved"}
+    copy_bundle: {"from": "s3://mobileml-dev-models/models/7/model.tar.gz", "to": "s3://mobileml-stage-models/models/7/model.tar.gz"}
     alias: {"uri": "s3://mobileml-stage-models/models/latest/stage/model.tar.gz", "from_sha256": "9a8b...", "to_sha256": "3f1c..."}
     pointer: {"name": "/mobileml/stage/model-version", "from_version": "6", "to_version": "7"}
     record: {"uri": "s3://mobileml-stage-models/models/promotions/stage/20261102T100000000000Z-7.json"}
@@ -344,7 +350,7 @@ class Promoter:
         """The steps that make ``target`` live; the record that tells the story."""
         moment = promotion.now()
         by = self.promoted_by()
-        after = promotion.pointer_value(target, promotion.iso(moment), by)
+        after = promotion.pointer_value(target, promotion.iso(moment), by, self.bucket)
         target_sha = after["sha256"]
         status = target.get("ModelApprovalStatus")
         key = promotion.record_key(self.prefix, self.environment, moment, after["version"])
@@ -355,6 +361,8 @@ class Promoter:
             # records its approver in the version's ApprovalDescription.
             "approval": {"from": status, "to": "Approved"}
             if action == "promote" and (status != "Approved" or self.params["approver"]) else None,
+            # A version registered in another environment's bucket is served from a copy in this one's.
+            "copy_bundle": promotion.copy_plan(target, self.bucket),
             "alias": None if alias_sha == target_sha else {
                 "uri": registry.s3_uri(self.bucket, promotion.alias_key(self.prefix, self.environment, registry.STORE_BUNDLE)),
                 "from_sha256": alias_sha, "to_sha256": target_sha},
@@ -396,6 +404,10 @@ class Promoter:
                 registry.set_approval(self.sagemaker, target["ModelPackageArn"], "Approved", description)
                 undo.append(("approval", lambda: registry.set_approval(
                     self.sagemaker, target["ModelPackageArn"], plan["approval"]["from"], target.get("ApprovalDescription"))))
+            if plan["copy_bundle"]:
+                # Not undone: the copy sits under the version's own key, which nothing else writes.
+                step = f"copy the bundle to {plan['copy_bundle']['to']}"
+                promotion.copy_bundle(self.s3, target, self.bucket)
             if plan["alias"]:
                 step = "update the alias"
                 undo.append(("alias", lambda: self.restore_alias(plan["alias"]["from_sha256"], live)))
@@ -504,7 +516,7 @@ class Promoter:
 
         if promotion.same_version(pointer, target):
             # Already live: nothing to promote. Repair an alias left behind by an interrupted run.
-            plan = {"approval": None, "pointer": None, "record": None,
+            plan = {"approval": None, "copy_bundle": None, "pointer": None, "record": None,
                     "alias": None if alias_sha == pointer["sha256"] else {"to_sha256": pointer["sha256"]},
                     "tags": registry.tag_plan(tags, params["tags"], params["purge_tags"])}
             changed = bool(plan["alias"] or plan["tags"]["add"] or plan["tags"]["remove"])
