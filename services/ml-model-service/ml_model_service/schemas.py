@@ -6,7 +6,7 @@ models, which would cost more than the model call itself; the shapes are the sam
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -52,12 +52,54 @@ class ErrorResponse(BaseModel):
     request_id: str | None
 
 
+class InferTensor(BaseModel):
+    name: str = Field(..., description="the model's input name (see /v2/models/{name})")
+    shape: list[int] = Field(..., min_length=2, max_length=2, description="[rows, features]")
+    datatype: Literal["FP32", "FP64"]
+    data: list[float] | list[list[float]] | None = Field(
+        None, description="row-major values, flat or nested; absent with the binary extension"
+    )
+    parameters: dict[str, Any] | None = Field(None, description="binary_data_size with the binary extension")
+
+
+class RequestedOutput(BaseModel):
+    name: Literal["label", "probabilities"]
+    parameters: dict[str, Any] | None = Field(None, description="binary_data: answer this output in binary")
+
+
+class InferRequest(BaseModel):
+    id: str | None = None
+    inputs: list[InferTensor] = Field(..., min_length=1, max_length=1)
+    outputs: list[RequestedOutput] | None = None
+    parameters: dict[str, Any] | None = Field(None, description="binary_data_output: every output in binary")
+
+
+class OutputTensor(BaseModel):
+    name: str
+    datatype: str
+    shape: list[int]
+    data: list[Any] | None = None
+    parameters: dict[str, Any] | None = None
+
+
+class InferResponse(BaseModel):
+    model_name: str
+    model_version: str
+    id: str | None = None
+    outputs: list[OutputTensor]
+
+
+class V2ErrorResponse(BaseModel):
+    error: str = Field(..., description="what is wrong, starting with the field at fault")
+
+
 def body_doc(model: type[BaseModel], *extra_types: str) -> dict[str, Any]:
     schema = model.model_json_schema()
     content = {"application/json": {"schema": schema}}
     for media_type in extra_types:
-        content[media_type] = {"schema": {"type": "string"}}
+        content[media_type] = {"schema": {"type": "string", "format": "binary"}}
     return {"requestBody": {"required": True, "content": content}}
 
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422, 503)}
+V2_ERRORS = {code: {"model": V2ErrorResponse} for code in (400, 404, 413, 415, 422, 503)}
