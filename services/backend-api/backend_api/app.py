@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend_api import __version__
@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
         fast_routes.update(module.FAST_ROUTES)
 
-    @app.get("/metrics", include_in_schema=True, tags=["operations"])
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     async def metrics() -> Response:
         """Prometheus: requests by path and status, latency histogram."""
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest

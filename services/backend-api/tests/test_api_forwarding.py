@@ -133,6 +133,7 @@ def test_ready_metrics_and_openapi(client):
     schema = client.get("/openapi.json").json()
     assert "/api/predict" in schema["paths"] and "/api/predict/batch" in schema["paths"]
     assert schema["components"]["securitySchemes"]["ApiKey"]["name"] == "X-API-Key"
+    assert list(schema["paths"]["/metrics"]["get"]["responses"]["200"]["content"]) == ["text/plain"]
 
 
 def test_access_log_is_one_json_line_per_request(client_for, stub_ml, capfd):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -18,6 +20,7 @@ from ml_model_service.fastpath import ServiceMiddleware
 from ml_model_service.prefix import StripPathPrefix
 from ml_model_service.routers import admin, health, predict, sagemaker, v2
 from ml_model_service.runtime import Runtime
+from ml_model_service.schemas import bound_to_model
 from ml_model_service.settings import Settings
 
 log = logging.getLogger("ml_model_service")
@@ -60,6 +63,24 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error_response(request, ApiError(500, "internal_error", "internal server error"))
 
 
+def _model_openapi(app: FastAPI, runtime: Runtime) -> Callable[[], dict[str, Any]]:
+    """The OpenAPI document, bounded to the served model's features (rebuilt when they change)."""
+    cache: dict[tuple, dict[str, Any]] = {}
+
+    def openapi() -> dict[str, Any]:
+        model = runtime.holder.model
+        key = (model.n_features, model.input_name) if model is not None else ()
+        if key not in cache:
+            cache.clear()
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            if model is not None:
+                schema = bound_to_model(schema, *key, runtime.settings.max_batch_size)
+            cache[key] = schema
+        return cache[key]
+
+    return openapi
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(settings)
@@ -98,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (health, predict, sagemaker, v2, admin):
         app.include_router(module.router)
         fast_routes.update(getattr(module, "FAST_ROUTES", {}))
+    app.openapi = _model_openapi(app, runtime)
     _install_error_handlers(app)
     app.add_middleware(ServiceMiddleware, runtime=runtime, routes=fast_routes)
     if settings.path_prefix.strip("/"):

@@ -93,8 +93,20 @@ class V2ErrorResponse(BaseModel):
     error: str = Field(..., description="what is wrong, starting with the field at fault")
 
 
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with every local ``$ref`` replaced by its definition (no ``$defs`` left)."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
 def body_doc(model: type[BaseModel], *extra_types: str) -> dict[str, Any]:
-    schema = model.model_json_schema()
+    raw = model.model_json_schema()
+    schema = _inline(raw, raw.get("$defs", {}))
     content = {"application/json": {"schema": schema}}
     for media_type in extra_types:
         content[media_type] = {"schema": {"type": "string", "format": "binary"}}
@@ -103,3 +115,29 @@ def body_doc(model: type[BaseModel], *extra_types: str) -> dict[str, Any]:
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422, 503)}
 V2_ERRORS = {code: {"model": V2ErrorResponse} for code in (400, 404, 413, 415, 422, 503)}
+
+
+def _json_body(schema: dict[str, Any], path: str) -> dict[str, Any] | None:
+    operation = schema.get("paths", {}).get(path, {}).get("post", {})
+    return operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+
+
+def bound_to_model(schema: dict[str, Any], n_features: int, input_name: str, max_rows: int) -> dict[str, Any]:
+    """Tighten the request bodies to the served model: rows of exactly ``n_features`` numbers."""
+    row = {"minItems": n_features, "maxItems": n_features}
+    if body := _json_body(schema, "/predict"):
+        body["properties"]["features"].update(row)
+    for path in ("/predict/batch", "/invocations"):
+        if body := _json_body(schema, path):
+            instances = body["properties"]["instances"]
+            instances.update(minItems=1, maxItems=max_rows)
+            instances["items"].update(row)
+    for path in ("/v2/models/{model_name}/infer", "/v2/models/{model_name}/versions/{model_version}/infer"):
+        if body := _json_body(schema, path):
+            tensor = body["properties"]["inputs"]["items"]["properties"]
+            tensor["name"]["const"] = input_name
+            tensor["shape"]["prefixItems"] = [
+                {"type": "integer", "minimum": 1, "maximum": max_rows},
+                {"type": "integer", "const": n_features},
+            ]
+    return schema

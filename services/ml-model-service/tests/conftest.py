@@ -82,6 +82,21 @@ def start_server(tmp_path) -> Iterator:
 
 
 @pytest.fixture(scope="session")
+def live_server(bundles, tmp_path_factory) -> Iterator[ServerProcess]:
+    """One real server process on the v1 bundle, for the protocols' standard clients."""
+    log = tmp_path_factory.mktemp("live") / "server.log"
+    server = ServerProcess(
+        "ml_model_service", {"MODEL_URI": str(bundles["v1"] / "model.tar.gz"), "ACCESS_LOG": "false"},
+        free_port(), SERVICE_ROOT, log,
+    )  # fmt: skip
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
 def moto_server(tmp_path_factory) -> Iterator[str]:
     """A moto server on a free 127.0.0.1 port; yields its URL, stops it by PID at the end."""
     moto = VENV_BIN / "moto_server"

@@ -9,33 +9,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from ml_helpers import SERVICE_ROOT, ServerProcess, free_port
 
 httpclient = pytest.importorskip("tritonclient.http")
 from tritonclient.utils import InferenceServerException  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def triton(bundles, tmp_path_factory):
-    log = tmp_path_factory.mktemp("triton") / "server.log"
-    server = ServerProcess(
-        "ml_model_service", {"MODEL_URI": str(bundles["v1"] / "model.tar.gz"), "ACCESS_LOG": "false"},
-        free_port(), SERVICE_ROOT, log,
-    )  # fmt: skip
-    try:
-        server.wait_ready()
-        client = httpclient.InferenceServerClient(f"127.0.0.1:{server.port}", connection_timeout=5, network_timeout=5)
-        yield client
-        client.close()
-    finally:
-        server.stop()
+def triton(live_server):
+    client = httpclient.InferenceServerClient(f"127.0.0.1:{live_server.port}", connection_timeout=5, network_timeout=5)
+    client.url = live_server.url
+    yield client
+    client.close()
 
 
-def _expected(triton_port_client, rows):
+def _expected(triton, rows):
     import httpx
 
-    url = f"http://{triton_port_client._parsed_url.host}:{triton_port_client._parsed_url.port}"
-    return np.asarray(httpx.post(url + "/predict/batch", json={"instances": rows}).json()["probabilities"])
+    return np.asarray(httpx.post(triton.url + "/predict/batch", json={"instances": rows}).json()["probabilities"])
 
 
 def test_server_and_model_metadata(triton):

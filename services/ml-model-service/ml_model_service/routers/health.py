@@ -6,7 +6,7 @@ import time
 
 import orjson
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ml_model_service import __version__
@@ -52,7 +52,7 @@ async def metadata(request: Request) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(request: Request) -> Response:
     """Prometheus exposition: requests, latency, predictions by class, drift PSI per feature."""
     payload = generate_latest(request.app.state.runtime.metrics.registry)
