@@ -38,7 +38,7 @@ def _json_body(response: UpstreamResponse, request_id: str) -> bytes:
             pass
     log.warning(
         "ML service answered something that is not JSON",
-        extra={"request_id": request_id, "upstream_status": response.status, "content_type": content_type.decode("latin-1")},
+        extra={"request_id": request_id, "upstream_status": response.status, "content_type": content_type.decode()},
     )
     raise ApiError(502, "bad_gateway", "the ML service answered something that is not JSON", None)
 

@@ -4,8 +4,8 @@ Why not httpx: measured here, httpx.AsyncClient spent 3.8-14 ms of CPU per reque
 concurrent requests on its pool (the ML service itself answers in ~0.1 ms), which capped the
 backend at ~250 requests/s. This client does only what the backend needs: POST/GET to one
 upstream with a known body, keep-alive connections reused from a bounded pool, one deadline per
-attempt (the wait for a pooled connection included), and a clear error for every way a call can fail. httptools (from uvicorn[standard])
-parses the responses.
+attempt (the wait for a pooled connection included), and a clear error for every way a call can
+fail. httptools (from uvicorn[standard]) parses the responses.
 """
 
 from __future__ import annotations
