@@ -36,9 +36,10 @@ def _json_body(response: UpstreamResponse, request_id: str) -> bytes:
             return response.body
         except orjson.JSONDecodeError:
             pass
+    shown = content_type.decode(errors="replace")
     log.warning(
         "ML service answered something that is not JSON",
-        extra={"request_id": request_id, "upstream_status": response.status, "content_type": content_type.decode()},
+        extra={"request_id": request_id, "upstream_status": response.status, "content_type": shown},
     )
     raise ApiError(502, "bad_gateway", "the ML service answered something that is not JSON", None)
 
