@@ -12,8 +12,8 @@ import logging
 from typing import Any
 
 import orjson
+from service_kit.errors import ApiError
 
-from backend_api.errors import ApiError
 from backend_api.upstream import UpstreamError, UpstreamPool, UpstreamResponse
 
 log = logging.getLogger("backend_api")

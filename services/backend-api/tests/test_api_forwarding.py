@@ -174,6 +174,7 @@ def test_ready_metrics_and_openapi(client):
     schema = client.get("/openapi.json").json()
     assert "/api/predict" in schema["paths"] and "/api/predict/batch" in schema["paths"]
     assert schema["components"]["securitySchemes"]["ApiKey"]["name"] == "X-API-Key"
+    assert schema["paths"]["/api/predict"]["post"]["security"] == [{"ApiKey": []}]
     assert list(schema["paths"]["/metrics"]["get"]["responses"]["200"]["content"]) == ["text/plain"]
 
 

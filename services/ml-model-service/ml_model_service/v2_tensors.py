@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 import orjson
+from service_kit.content import is_json_content_type
+from service_kit.errors import ApiError
 
-from ml_model_service.errors import ApiError
-from ml_model_service.inputs import FLOAT32_MAX, is_json_content_type, parse_json
+from ml_model_service.inputs import FLOAT32_MAX, parse_json
 
 DATATYPES = {"FP32": np.dtype("<f4"), "FP64": np.dtype("<f8")}
 HEADER_LENGTH = "inference-header-content-length"

@@ -129,6 +129,17 @@ def test_openapi_bounds_rows_to_the_models_features(client):
     assert "text/plain" in paths["/metrics"]["get"]["responses"]["200"]["content"]
 
 
+def test_openapi_admin_reload_shows_its_bearer_scheme_and_body(client):
+    schema = client.get("/openapi.json").json()
+    operation = schema["paths"]["/admin/reload"]["post"]
+    assert operation["security"] == [{"AdminToken": []}]
+    assert schema["components"]["securitySchemes"]["AdminToken"] == {
+        "type": "http", "scheme": "bearer", "description": "the ADMIN_TOKEN setting",
+    }  # fmt: skip
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body["$ref"].endswith("/ReloadRequest")
+
+
 def test_access_log_one_json_line_per_request(client_for, bundles, sample_rows, capfd):
     import json
 

@@ -4,28 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Security
+from fastapi.security import APIKeyHeader
 from pydantic import BaseModel, Field
+from service_kit.content import require_json
+from service_kit.errors import ApiError
+from service_kit.fastpath import Call, fast_route
 
 from backend_api.auth import check_api_key
-from backend_api.errors import ApiError
-from backend_api.fastpath import Call, as_endpoint
 
-_JSON_TYPES = (b"application/json", b"application/json; charset=utf-8")
-
-
-def _require_json(content_type: bytes | None) -> None:
-    if content_type in _JSON_TYPES:
-        return
-    main = (content_type or b"").split(b";", 1)[0].strip().lower()
-    if main != b"application/json":
-        shown = content_type.decode("latin-1") if content_type else "none"
-        raise ApiError(415, "unsupported_media_type", f"expected application/json, got {shown}", "content-type")
+# The scheme in the OpenAPI document. auto_error=False: the handlers check the key themselves
+# (the fast path never runs FastAPI's dependencies) and answer in the service's error shape.
+api_key = APIKeyHeader(name="X-API-Key", scheme_name="ApiKey", auto_error=False, description="the API key")
 
 
 async def _forward(runtime, call: Call, path: str) -> tuple[int, bytes, bytes]:
     check_api_key(runtime.api_key, call.api_key)
-    _require_json(call.content_type)
+    require_json(call.content_type)
     body = await call.body(runtime.settings.max_body_bytes)
     if not body:
         raise ApiError(400, "invalid_json", "the request body is empty", "body")
@@ -40,9 +35,6 @@ async def predict(runtime, call: Call) -> tuple[int, bytes, bytes]:
 async def predict_batch(runtime, call: Call) -> tuple[int, bytes, bytes]:
     """Many rows: `{"instances": [[...], ...]}` -> predictions, confidences, probabilities."""
     return await _forward(runtime, call, "/predict/batch")
-
-
-FAST_ROUTES = {("POST", "/api/predict"): predict, ("POST", "/api/predict/batch"): predict_batch}
 
 
 class PredictRequest(BaseModel):
@@ -87,18 +79,12 @@ def _body(model: type[BaseModel]) -> dict:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
 
 
-router = APIRouter(prefix="/api", tags=["predict"])
-router.add_api_route(
-    "/predict",
-    as_endpoint(predict),
-    methods=["POST"],
-    openapi_extra={**_body(PredictRequest), "security": [{"ApiKey": []}]},
+router = APIRouter(prefix="/api", tags=["predict"], dependencies=[Security(api_key)])
+fast_route(
+    router, "POST", "/predict", predict, openapi_extra=_body(PredictRequest),
     responses={200: {"model": PredictResponse}, **ERRORS},
-)
-router.add_api_route(
-    "/predict/batch",
-    as_endpoint(predict_batch),
-    methods=["POST"],
-    openapi_extra={**_body(BatchRequest), "security": [{"ApiKey": []}]},
+)  # fmt: skip
+fast_route(
+    router, "POST", "/predict/batch", predict_batch, openapi_extra=_body(BatchRequest),
     responses={200: {"model": BatchResponse}, **ERRORS},
-)
+)  # fmt: skip

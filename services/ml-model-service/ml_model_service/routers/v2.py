@@ -14,11 +14,12 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
+from service_kit.errors import ApiError
 
 from ml_model_service import __version__
-from ml_model_service.errors import ApiError
 from ml_model_service.model import ServedModel
 from ml_model_service.routers.predict import NUMPY, score, served_model
+from ml_model_service.runtime import Runtime, RuntimeDep
 from ml_model_service.schemas import V2_ERRORS, InferRequest, InferResponse, body_doc
 from ml_model_service.v2_tensors import HEADER_LENGTH, encode_response, input_matrix, requested_outputs, split_body
 
@@ -55,8 +56,7 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body, option=NUMPY), status, media_type="application/json")
 
 
-def _model(request: Request, name: str, version: str | None = None) -> ServedModel:
-    runtime = request.app.state.runtime
+def _model(runtime: Runtime, name: str, version: str | None = None) -> ServedModel:
     if name != runtime.settings.model_name:
         raise ApiError(404, "model_not_found", f"no model named {name!r}", "model_name")
     model = served_model(runtime)
@@ -78,18 +78,18 @@ async def live() -> Response:
 
 
 @router.get("/health/ready")
-async def server_ready(request: Request) -> Response:
-    ready = request.app.state.runtime.holder.model is not None
+async def server_ready(runtime: RuntimeDep) -> Response:
+    ready = runtime.holder.model is not None
     return _json({"ready": ready}, 200 if ready else 503)
 
 
 @router.get("")
-async def server_metadata(request: Request) -> Response:
+async def server_metadata() -> Response:
     return _json({"name": "ml-model-service", "version": __version__, "extensions": []})
 
 
-async def _model_metadata(request: Request, model_name: str, version: str | None) -> Response:
-    model = _model(request, model_name, version)
+async def _model_metadata(runtime: Runtime, model_name: str, version: str | None) -> Response:
+    model = _model(runtime, model_name, version)
     return _json(
         {
             "name": model_name,
@@ -106,30 +106,29 @@ async def _model_metadata(request: Request, model_name: str, version: str | None
 
 
 @router.get("/models/{model_name}", responses={404: V2_ERRORS[404]})
-async def model_metadata(request: Request, model_name: str) -> Response:
-    return await _model_metadata(request, model_name, None)
+async def model_metadata(runtime: RuntimeDep, model_name: str) -> Response:
+    return await _model_metadata(runtime, model_name, None)
 
 
 @router.get("/models/{model_name}/versions/{model_version}", responses={404: V2_ERRORS[404]})
-async def model_version_metadata(request: Request, model_name: str, model_version: str) -> Response:
-    return await _model_metadata(request, model_name, model_version)
+async def model_version_metadata(runtime: RuntimeDep, model_name: str, model_version: str) -> Response:
+    return await _model_metadata(runtime, model_name, model_version)
 
 
 @router.get("/models/{model_name}/ready", responses={404: V2_ERRORS[404]})
-async def model_ready(request: Request, model_name: str) -> Response:
-    model = _model(request, model_name)
+async def model_ready(runtime: RuntimeDep, model_name: str) -> Response:
+    model = _model(runtime, model_name)
     return _json({"name": model_name, "versions": [model.version], "ready": True})
 
 
 @router.get("/models/{model_name}/versions/{model_version}/ready", responses={404: V2_ERRORS[404]})
-async def model_version_ready(request: Request, model_name: str, model_version: str) -> Response:
-    _model(request, model_name, model_version)
+async def model_version_ready(runtime: RuntimeDep, model_name: str, model_version: str) -> Response:
+    _model(runtime, model_name, model_version)
     return _json({"name": model_name, "versions": [model_version], "ready": True})
 
 
-async def _infer(request: Request, model_name: str, version: str | None) -> Response:
-    runtime = request.app.state.runtime
-    model = _model(request, model_name, version)
+async def _infer(runtime: Runtime, request: Request, model_name: str, version: str | None) -> Response:
+    model = _model(runtime, model_name, version)
     headers = request.headers
     if headers.get("content-encoding", "identity").lower() != "identity":
         raise ApiError(415, "unsupported_encoding", "compressed request bodies are not accepted", "content-encoding")
@@ -161,11 +160,11 @@ INFER_DOC = {
 
 
 @router.post("/models/{model_name}/infer", **INFER_DOC)
-async def infer(request: Request, model_name: str) -> Response:
-    """Inference on one FP32/FP64 tensor of shape [rows, features]."""
-    return await _infer(request, model_name, None)
+async def infer(runtime: RuntimeDep, request: Request, model_name: str) -> Response:
+    """Inference on one FP32/FP64 tensor of shape [rows, features], as JSON or binary tensors."""
+    return await _infer(runtime, request, model_name, None)
 
 
 @router.post("/models/{model_name}/versions/{model_version}/infer", **INFER_DOC)
-async def infer_version(request: Request, model_name: str, model_version: str) -> Response:
-    return await _infer(request, model_name, model_version)
+async def infer_version(runtime: RuntimeDep, request: Request, model_name: str, model_version: str) -> Response:
+    return await _infer(runtime, request, model_name, model_version)
