@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -11,9 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from api_helpers import GarbageServer, StubMlService, free_port, make_settings
+from api_helpers import SERVICE_ROOT, GarbageServer, StubMlService, free_port, make_settings
 from backend_api.app import create_app
 from fastapi.testclient import TestClient
+
+ML_ROOT = SERVICE_ROOT.parent / "ml-model-service"
 
 
 @pytest.fixture
@@ -99,3 +103,44 @@ def aws_env(moto_server, monkeypatch) -> dict[str, str]:
         monkeypatch.setenv(key, value)
     httpx.post(moto_server + "/moto-api/reset", timeout=5.0)
     return env
+
+
+@pytest.fixture(scope="module")
+def ml_service(tmp_path_factory):
+    """A real ml-model-service process on a freshly trained 5-tree bundle (one per test module)."""
+    if not (ML_ROOT / "ml_model_service").is_dir():
+        pytest.skip("ml-model-service is not beside backend-api")
+    if not all(importlib.util.find_spec(m) for m in ("onnxruntime", "sklearn", "skl2onnx")):
+        pytest.skip("ml-model-service's dependencies are not installed (backend-only environment)")
+    work = tmp_path_factory.mktemp("chain")
+    env = {**os.environ, "PYTHONPATH": str(ML_ROOT)}
+    subprocess.run(
+        [sys.executable, "-m", "ml_model_service.training.train", "--output", str(work), "--n-estimators", "5",
+         "--version", "chain-1"],
+        env=env, check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    port = free_port()
+    log_path = work / "ml.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ml_model_service"],
+            env={**env, "MODEL_URI": str(work / "model.tar.gz"), "PORT": str(port), "HOST": "127.0.0.1"},
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(url + "/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(log_path.read_text())
+            time.sleep(0.1)
+        yield {"url": url, "proc": proc, "log": log_path}
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)

@@ -37,7 +37,7 @@ def authorized(
     return runtime
 
 
-@router.post("/admin/reload", responses={401: ERRORS[400], 404: ERRORS[404], 422: ERRORS[422]})
+@router.post("/admin/reload", responses={400: ERRORS[400], 401: ERRORS[400], 404: ERRORS[404], 422: ERRORS[422]})
 async def reload(runtime: Annotated[Runtime, Depends(authorized)], request: ReloadRequest) -> Response:
     """Load the bundle at `uri` (verifying `sha256`), then swap it in atomically.
 
