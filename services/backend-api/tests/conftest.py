@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from api_helpers import SERVICE_ROOT, GarbageServer, StubMlService, free_port, make_settings
 from backend_api.app import create_app
 from fastapi.testclient import TestClient
+from service_kit.testing import app_clients, aws_env, moto_server  # noqa: F401 - fixtures
 
 ML_ROOT = SERVICE_ROOT.parent / "ml-model-service"
 
@@ -35,74 +34,14 @@ def garbage_ml() -> Iterator[GarbageServer]:
 
 
 @pytest.fixture
-def client_for():
-    clients = []
-
-    def factory(**overrides) -> TestClient:
-        client = TestClient(create_app(make_settings(**overrides)), raise_server_exceptions=False)
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield factory
-    for client in clients:
-        client.__exit__(None, None, None)
+def client_for(app_clients):  # noqa: F811 - the imported fixture, by name
+    """client_for(**settings) -> a started TestClient; all are closed after the test."""
+    return app_clients(create_app, make_settings)
 
 
 @pytest.fixture
 def client(client_for, stub_ml) -> TestClient:
     return client_for(ml_service_url=stub_ml.url)
-
-
-@pytest.fixture(scope="session")
-def moto_server(tmp_path_factory) -> Iterator[str]:
-    """A moto server on a free 127.0.0.1 port, stopped by PID at the end of the session."""
-    moto = Path(sys.executable).parent / "moto_server"
-    if not moto.exists():
-        found = shutil.which("moto_server")
-        if not found:
-            pytest.skip("moto_server is not installed")
-        moto = Path(found)
-    port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log, "wb") as handle:
-        proc = subprocess.Popen(
-            [str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=handle, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/moto-api/", timeout=1.0)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto server did not start: " + log.read_text()) from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-@pytest.fixture
-def aws_env(moto_server, monkeypatch) -> dict[str, str]:
-    env = {
-        "AWS_ENDPOINT_URL": moto_server,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_MAX_ATTEMPTS": "1",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    httpx.post(moto_server + "/moto-api/reset", timeout=5.0)
-    return env
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""Pydantic models that document the bodies in the OpenAPI schema.
+"""Pydantic models that document the ML service's own bodies in the OpenAPI schema (the prediction
+bodies, shared with backend-api, are in service_kit.schemas).
 
 The hot endpoints parse bodies with orjson + numpy (see inputs.py) rather than through these
 models, which would cost more than the model call itself; the shapes are the same.
@@ -9,47 +10,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-
-
-class PredictRequest(BaseModel):
-    features: list[float] = Field(..., description="one value per feature, in metadata order")
-
-
-class PredictResponse(BaseModel):
-    prediction: Any = Field(..., description="the most probable class label")
-    confidence: float
-    probabilities: dict[str, float] = Field(..., description="class label -> probability")
-    model_version: str
-
-
-class BatchRequest(BaseModel):
-    instances: list[list[float]] = Field(..., description="rows of features; bounded in size")
-
-
-class BatchResponse(BaseModel):
-    model_version: str
-    count: int
-    classes: list[Any]
-    predictions: list[Any]
-    confidences: list[float]
-    probabilities: list[list[float]] = Field(..., description="per row, in `classes` order")
+from service_kit.schemas import ErrorResponse
 
 
 class ReloadRequest(BaseModel):
     uri: str = Field(..., description="path or s3:// URI of a model.tar.gz")
     sha256: str | None = Field(None, description="expected sha256 of model.onnx")
     version: str | None = Field(None, description="expected metadata version")
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    field: str | None
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorDetail
-    request_id: str | None
 
 
 class InferTensor(BaseModel):
@@ -91,26 +58,6 @@ class InferResponse(BaseModel):
 
 class V2ErrorResponse(BaseModel):
     error: str = Field(..., description="what is wrong, starting with the field at fault")
-
-
-def _inline(node: Any, defs: dict[str, Any]) -> Any:
-    """The schema with every local ``$ref`` replaced by its definition (no ``$defs`` left)."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            return _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
-        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
-    if isinstance(node, list):
-        return [_inline(v, defs) for v in node]
-    return node
-
-
-def body_doc(model: type[BaseModel], *extra_types: str) -> dict[str, Any]:
-    raw = model.model_json_schema()
-    schema = _inline(raw, raw.get("$defs", {}))
-    content = {"application/json": {"schema": schema}}
-    for media_type in extra_types:
-        content[media_type] = {"schema": {"type": "string", "format": "binary"}}
-    return {"requestBody": {"required": True, "content": content}}
 
 
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 404, 413, 415, 422, 503)}

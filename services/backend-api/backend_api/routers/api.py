@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Security
 from fastapi.security import APIKeyHeader
-from pydantic import BaseModel, Field
 from service_kit.content import require_json
 from service_kit.errors import ApiError
 from service_kit.fastpath import Call, fast_route
+from service_kit.schemas import ErrorResponse, prediction_routes
 
 from backend_api.auth import check_api_key
 
@@ -37,54 +35,10 @@ async def predict_batch(runtime, call: Call) -> tuple[int, bytes, bytes]:
     return await _forward(runtime, call, "/predict/batch")
 
 
-class PredictRequest(BaseModel):
-    features: list[float] = Field(..., description="one value per feature, in the model's order")
-
-
-class PredictResponse(BaseModel):
-    prediction: Any
-    confidence: float
-    probabilities: dict[str, float]
-    model_version: str
-
-
-class BatchRequest(BaseModel):
-    instances: list[list[float]]
-
-
-class BatchResponse(BaseModel):
-    model_version: str
-    count: int
-    classes: list[Any]
-    predictions: list[Any]
-    confidences: list[float]
-    probabilities: list[list[float]]
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    field: str | None
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorDetail
-    request_id: str | None
-
-
 ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 413, 415, 422, 502, 503, 504)}
 
 
-def _body(model: type[BaseModel]) -> dict:
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}}
-
-
 router = APIRouter(prefix="/api", tags=["predict"], dependencies=[Security(api_key)])
-fast_route(
-    router, "POST", "/predict", predict, openapi_extra=_body(PredictRequest),
-    responses={200: {"model": PredictResponse}, **ERRORS},
-)  # fmt: skip
-fast_route(
-    router, "POST", "/predict/batch", predict_batch, openapi_extra=_body(BatchRequest),
-    responses={200: {"model": BatchResponse}, **ERRORS},
-)  # fmt: skip
+single, batch = prediction_routes(ERRORS)
+fast_route(router, "POST", "/predict", predict, **single)
+fast_route(router, "POST", "/predict/batch", predict_batch, **batch)

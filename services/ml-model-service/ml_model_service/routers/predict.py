@@ -8,17 +8,11 @@ from fastapi import APIRouter
 from service_kit.content import require_json
 from service_kit.errors import ApiError
 from service_kit.fastpath import JSON, Call, fast_route
+from service_kit.schemas import prediction_routes
 
 from ml_model_service.inputs import features_row, instances_matrix, parse_json
 from ml_model_service.model import ServedModel
-from ml_model_service.schemas import (
-    ERRORS,
-    BatchRequest,
-    BatchResponse,
-    PredictRequest,
-    PredictResponse,
-    body_doc,
-)
+from ml_model_service.schemas import ERRORS
 
 NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
@@ -80,11 +74,6 @@ async def predict_batch(runtime, call: Call) -> tuple[int, bytes, bytes]:
 
 
 router = APIRouter(tags=["predict"])
-fast_route(
-    router, "POST", "/predict", predict, openapi_extra=body_doc(PredictRequest),
-    responses={200: {"model": PredictResponse}, **ERRORS},
-)  # fmt: skip
-fast_route(
-    router, "POST", "/predict/batch", predict_batch, openapi_extra=body_doc(BatchRequest),
-    responses={200: {"model": BatchResponse}, **ERRORS},
-)  # fmt: skip
+single, batch = prediction_routes(ERRORS)
+fast_route(router, "POST", "/predict", predict, **single)
+fast_route(router, "POST", "/predict/batch", predict_batch, **batch)

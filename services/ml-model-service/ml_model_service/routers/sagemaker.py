@@ -10,10 +10,11 @@ from fastapi import APIRouter
 from service_kit.content import is_json_content_type
 from service_kit.errors import ApiError
 from service_kit.fastpath import JSON, Call, fast_route
+from service_kit.schemas import BatchRequest, BatchResponse, body_doc
 
 from ml_model_service.inputs import csv_matrix, instances_matrix, parse_json
 from ml_model_service.routers.predict import NUMPY, batch_result, score, served_model
-from ml_model_service.schemas import ERRORS, BatchRequest, BatchResponse, body_doc
+from ml_model_service.schemas import ERRORS
 
 CSV = b"text/csv"
 

@@ -15,12 +15,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 from service_kit.errors import ApiError
+from service_kit.schemas import body_doc
 
 from ml_model_service import __version__
 from ml_model_service.model import ServedModel
 from ml_model_service.routers.predict import NUMPY, score, served_model
 from ml_model_service.runtime import Runtime, RuntimeDep
-from ml_model_service.schemas import V2_ERRORS, InferRequest, InferResponse, body_doc
+from ml_model_service.schemas import V2_ERRORS, InferRequest, InferResponse
 from ml_model_service.v2_tensors import HEADER_LENGTH, encode_response, input_matrix, requested_outputs, split_body
 
 OUTPUTS = ("label", "probabilities")
