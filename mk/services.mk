@@ -2,7 +2,7 @@
 .PHONY: test-services bench-services train-model
 TEST_TARGETS += test-services
 
-SERVICE_TESTS := services/ml-model-service/tests services/backend-api/tests
+SERVICE_TESTS := services/common/tests services/ml-model-service/tests services/backend-api/tests
 
 test-services: bootstrap ## pytest for ml-model-service and backend-api (every endpoint, protocol, error path)
 	$(PY) -m pytest -q -p no:cacheprovider $(SERVICE_TESTS)

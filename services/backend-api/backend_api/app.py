@@ -7,17 +7,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import Response
-from starlette.exceptions import HTTPException as StarletteHTTPException
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse, Response
+from service_kit.fastpath import ServiceMiddleware, fast_routes
+from service_kit.handlers import install_error_handlers
+from service_kit.logs import AccessLog
 
 from backend_api import __version__
 from backend_api.auth import resolve_api_key
-from backend_api.errors import ApiError, code_for_status, error_body
-from backend_api.fastpath import ServiceMiddleware
 from backend_api.forward import MlServiceForwarder, SageMakerForwarder
-from backend_api.logs import AccessLog
 from backend_api.metrics import ServiceMetrics
 from backend_api.routers import api, health
 from backend_api.settings import Settings
@@ -58,38 +56,6 @@ class Runtime:
             self.access_log.flush()
 
 
-def _request_id(request: Request) -> str | None:
-    return getattr(request.state, "request_id", None)
-
-
-def _error_response(request: Request, exc: ApiError) -> Response:
-    body = error_body(exc.code, exc.message, exc.field, _request_id(request))
-    return Response(body, exc.status, headers=exc.headers, media_type="application/json")
-
-
-def _install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError) -> Response:
-        return _error_response(request, exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        first = exc.errors()[0] if exc.errors() else {}
-        field = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or None
-        return _error_response(request, ApiError(422, "invalid_request", first.get("msg", "invalid request"), field))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        error = ApiError(exc.status_code, code_for_status(exc.status_code), str(exc.detail), None)
-        error.headers = dict(exc.headers or {})
-        return _error_response(request, error)
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.error("unhandled error", exc_info=exc, extra={"request_id": _request_id(request)})
-        return _error_response(request, ApiError(500, "internal_error", "internal server error"))
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(settings)
@@ -111,30 +77,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = runtime
-    fast_routes = {}
     for module in (health, api):
         app.include_router(module.router)
-        fast_routes.update(module.FAST_ROUTES)
 
-    @app.get("/metrics", include_in_schema=True, tags=["operations"])
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     async def metrics() -> Response:
         """Prometheus: requests by path and status, latency histogram."""
         from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
         return Response(generate_latest(runtime.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
-    def openapi() -> dict:
-        if app.openapi_schema is None:
-            from fastapi.openapi.utils import get_openapi
-
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            schema.setdefault("components", {})["securitySchemes"] = {
-                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}
-            }
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi
-    _install_error_handlers(app)
-    app.add_middleware(ServiceMiddleware, runtime=runtime, routes=fast_routes)
+    install_error_handlers(app, log)
+    app.add_middleware(ServiceMiddleware, runtime=runtime, routes=fast_routes(app))
     return app

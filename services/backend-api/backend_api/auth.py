@@ -6,7 +6,8 @@ import hmac
 import json
 from typing import Any
 
-from backend_api.errors import ApiError
+from service_kit.errors import ApiError
+
 from backend_api.settings import Settings
 
 

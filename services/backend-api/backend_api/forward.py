@@ -12,9 +12,9 @@ import logging
 from typing import Any
 
 import orjson
+from service_kit.errors import ApiError
 
-from backend_api.errors import ApiError
-from backend_api.upstream import UpstreamError, UpstreamPool
+from backend_api.upstream import UpstreamError, UpstreamPool, UpstreamResponse
 
 log = logging.getLogger("backend_api")
 
@@ -25,6 +25,23 @@ JSON = b"application/json"
 
 def _backoff(attempt: int) -> float:
     return min(0.05 * (2**attempt), 0.5)
+
+
+def _json_body(response: UpstreamResponse, request_id: str) -> bytes:
+    """The ML service's JSON answer as it is; anything else is not an answer (502)."""
+    content_type = response.header(b"content-type") or b""
+    if content_type.split(b";", 1)[0].strip().lower() == JSON:
+        try:
+            orjson.loads(response.body)
+            return response.body
+        except orjson.JSONDecodeError:
+            pass
+    shown = content_type.decode(errors="replace")
+    log.warning(
+        "ML service answered something that is not JSON",
+        extra={"request_id": request_id, "upstream_status": response.status, "content_type": shown},
+    )
+    raise ApiError(502, "bad_gateway", "the ML service answered something that is not JSON", None)
 
 
 class MlServiceForwarder:
@@ -58,7 +75,7 @@ class MlServiceForwarder:
             if response.status >= 500:
                 log.warning("ML service error", extra={"request_id": request_id, "upstream_status": response.status})
                 raise ApiError(502, "upstream_error", f"the ML service answered {response.status}", None)
-            return response.status, response.body, response.header(b"content-type") or JSON
+            return response.status, _json_body(response, request_id), JSON
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def ready(self, request_id: str) -> bool:

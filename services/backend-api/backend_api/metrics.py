@@ -1,37 +1,13 @@
-"""Prometheus metrics in a registry per app."""
+"""Prometheus metrics in a registry per app: api_http_requests_total and the latency histogram."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from service_kit.metrics import RequestMetrics
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-
+# backend-api's buckets start at 0.5 ms: a forwarded call costs at least a round trip.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
-class ServiceMetrics:
+class ServiceMetrics(RequestMetrics):
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        self.requests = Counter(
-            "api_http_requests", "HTTP requests", ["path", "method", "status"], registry=self.registry
-        )
-        self.latency = Histogram(
-            "api_http_request_duration_seconds",
-            "HTTP request latency",
-            ["path"],
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )
-        self._request_children: dict[tuple[str, str, int], Callable[[], None]] = {}
-        self._latency_children: dict[str, Callable[[float], None]] = {}
-
-    def observe_request(self, path: str, method: str, status: int, seconds: float) -> None:
-        key = (path, method, status)
-        inc = self._request_children.get(key)
-        if inc is None:
-            inc = self._request_children[key] = self.requests.labels(path, method, str(status)).inc
-        inc()
-        observe = self._latency_children.get(path)
-        if observe is None:
-            observe = self._latency_children[path] = self.latency.labels(path).observe
-        observe(seconds)
+        super().__init__("api", LATENCY_BUCKETS)

@@ -4,30 +4,14 @@ from __future__ import annotations
 
 import sys
 
-import uvicorn
+from service_kit.serve import serve
 
 from backend_api.app import create_app
-from backend_api.logs import configure_logging
 from backend_api.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = Settings()
-    configure_logging(settings.log_level)
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        log_config=None,
-        access_log=False,  # one JSON line per request comes from the service itself
-        proxy_headers=False,
-        server_header=False,
-        date_header=False,
-        timeout_graceful_shutdown=10,
-    )
-    return 0
+    return serve(create_app, Settings())
 
 
 if __name__ == "__main__":

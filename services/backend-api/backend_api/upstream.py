@@ -3,9 +3,9 @@
 Why not httpx: measured here, httpx.AsyncClient spent 3.8-14 ms of CPU per request with 8-64
 concurrent requests on its pool (the ML service itself answers in ~0.1 ms), which capped the
 backend at ~250 requests/s. This client does only what the backend needs: POST/GET to one
-upstream with a known body, keep-alive connections reused from a bounded pool, a per-attempt
-timeout, and a clear error for every way a call can fail. httptools (from uvicorn[standard])
-parses the responses.
+upstream with a known body, keep-alive connections reused from a bounded pool, one deadline per
+attempt (the wait for a pooled connection included), and a clear error for every way a call can
+fail. httptools (from uvicorn[standard]) parses the responses.
 """
 
 from __future__ import annotations
@@ -159,34 +159,36 @@ class UpstreamPool:
             head += (name, b": ", value, b"\r\n")
         head.append(b"\r\n")
         payload = b"".join(head) + body
-        async with self._slots:
-            connection = self._take_idle()
-            reused = connection is not None
-            try:
-                async with asyncio.timeout(timeout):
-                    if connection is None:
-                        connection = await self._connect(timeout)
-                    response = await connection.send(payload)
-            except TimeoutError:
-                if connection is not None:
-                    self._discard(connection)
-                raise UpstreamError("timeout", f"the ML service did not answer within {timeout:g}s", True) from None
-            except UpstreamError as exc:
-                if connection is not None:
-                    self._discard(connection)
-                if reused and exc.kind == "closed":
-                    # An idle keep-alive connection that the server had closed: nothing was processed.
-                    exc.kind = "stale"
-                raise
-            except BaseException:
-                if connection is not None:
-                    self._discard(connection)
-                raise
-            if connection.keep_alive and not connection.closed:
-                self._idle.append(connection)
-            else:
-                self._discard(connection)
-            return response
+        connection: _Connection | None = None
+        reused = False
+        # One deadline for the whole call: waiting for a pooled slot, connecting, answering.
+        try:
+            async with asyncio.timeout(timeout):
+                async with self._slots:
+                    connection = self._take_idle()
+                    reused = connection is not None
+                    try:
+                        if connection is None:
+                            connection = await self._connect(timeout)
+                        response = await connection.send(payload)
+                    except BaseException:
+                        if connection is not None:
+                            self._discard(connection)
+                        raise
+                    if connection.keep_alive and not connection.closed:
+                        self._idle.append(connection)
+                    else:
+                        self._discard(connection)
+                    return response
+        except TimeoutError:
+            sent = connection is not None
+            where = "answer" if sent else "free a pooled connection"
+            raise UpstreamError("timeout", f"the ML service did not {where} within {timeout:g}s", sent) from None
+        except UpstreamError as exc:
+            if reused and exc.kind == "closed":
+                # An idle keep-alive connection that the server had closed: nothing was processed.
+                exc.kind = "stale"
+            raise
 
     def _discard(self, connection: _Connection) -> None:
         connection.close()

@@ -40,7 +40,7 @@ class StubMlService:
 
     ok: a prediction echoing the request id it received; slow: sleeps ``delay`` first;
     status:<n>: an error body with that status; flaky: 503 for the first ``failures`` calls,
-    then ok; garbage: bytes that are not HTTP.
+    then ok; html: a 200 that is not JSON (a proxy's page); garbage: bytes that are not HTTP.
     """
 
     def __init__(self) -> None:
@@ -82,7 +82,10 @@ class StubMlService:
             payload = {"prediction": 1, "confidence": 0.9, "probabilities": {"0": 0.1, "1": 0.9},
                        "model_version": "stub-7", "seen_request_id": headers.get("x-request-id")}  # fmt: skip
         data = json.dumps(payload).encode()
-        headers_out = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
+        content_type = b"application/json"
+        if mode == "html":
+            data, content_type = b"<html><body>502 from a proxy</body></html>", b"text/html"
+        headers_out = [(b"content-type", content_type), (b"content-length", str(len(data)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers_out})
         await send({"type": "http.response.body", "body": data})
 

@@ -112,6 +112,47 @@ def test_garbage_from_upstream_is_502(client_for, garbage_ml):
     assert response.status_code == 502 and response.json()["error"]["code"] == "bad_gateway"
 
 
+def test_non_json_200_from_upstream_is_502(client_for, stub_ml):
+    """A proxy's HTML page (or any non-JSON 200) is not a prediction: 502, never passed through."""
+    client = client_for(ml_service_url=stub_ml.url, ml_retries=0)
+    stub_ml.mode = "html"
+    response = client.post("/api/predict", json=FEATURES, headers=AUTH)
+    assert response.status_code == 502 and response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["code"] == "bad_gateway"
+
+
+def test_waiting_for_a_pooled_connection_counts_in_the_timeout(stub_ml):
+    """One pooled connection, a slow ML service, six callers: each gives up within its own timeout."""
+    import asyncio
+    import time
+
+    from backend_api.upstream import UpstreamError, UpstreamPool
+
+    stub_ml.mode, stub_ml.delay = "slow", 2.0
+
+    async def call(pool: UpstreamPool) -> tuple[float, UpstreamError | None]:
+        start = time.perf_counter()
+        try:
+            await pool.request("POST", "/predict", b"{}", timeout=0.25)
+        except UpstreamError as exc:
+            return time.perf_counter() - start, exc
+        return time.perf_counter() - start, None
+
+    async def run() -> list[tuple[float, UpstreamError | None]]:
+        pool = UpstreamPool(stub_ml.url, max_connections=1)
+        try:
+            return await asyncio.gather(*(call(pool) for _ in range(6)))
+        finally:
+            await pool.aclose()
+
+    results = asyncio.run(run())
+    assert all(error is not None and error.kind == "timeout" for _, error in results)
+    # Queued behind each other the last caller would wait 6 x 0.25 s; with one deadline each, ~0.25 s.
+    assert max(elapsed for elapsed, _ in results) < 0.9, [round(e, 3) for e, _ in results]
+    waited = [error for _, error in results if not error.sent]
+    assert len(waited) == 5 and "free a pooled connection" in str(waited[0])
+
+
 def test_bad_requests_are_rejected_before_forwarding(client_for, stub_ml):
     client = client_for(ml_service_url=stub_ml.url, max_body_bytes=100)
     assert client.post("/api/predict", content=b"x", headers={**AUTH, "Content-Type": "text/plain"}).status_code == 415
@@ -133,6 +174,8 @@ def test_ready_metrics_and_openapi(client):
     schema = client.get("/openapi.json").json()
     assert "/api/predict" in schema["paths"] and "/api/predict/batch" in schema["paths"]
     assert schema["components"]["securitySchemes"]["ApiKey"]["name"] == "X-API-Key"
+    assert schema["paths"]["/api/predict"]["post"]["security"] == [{"ApiKey": []}]
+    assert list(schema["paths"]["/metrics"]["get"]["responses"]["200"]["content"]) == ["text/plain"]
 
 
 def test_access_log_is_one_json_line_per_request(client_for, stub_ml, capfd):

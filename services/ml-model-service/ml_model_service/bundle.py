@@ -114,6 +114,19 @@ def _finish(onnx_bytes: bytes, metadata_bytes: bytes, expected_sha256: str | Non
     return onnx_bytes, metadata
 
 
+def _read_bounded(path: Path, limit: int) -> bytes:
+    """The file's bytes, refused once it holds more than ``limit`` (checked while reading, so a
+    FIFO, a device or a file that grows cannot exhaust memory)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise BundleError(f"cannot read bundle {path}: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise BundleError(f"{path} is too large (more than {limit} bytes)")
+    return data
+
+
 def read_bundle(path: str | os.PathLike[str], expected_sha256: str | None = None) -> tuple[bytes, dict[str, Any]]:
     """Return ``(onnx_bytes, metadata)`` from a bundle on disk, verified.
 
@@ -126,18 +139,16 @@ def read_bundle(path: str | os.PathLike[str], expected_sha256: str | None = None
     if path.is_dir():
         if (path / MODEL_FILE).is_file() and (path / METADATA_FILE).is_file():
             return _finish(
-                (path / MODEL_FILE).read_bytes(),
-                (path / METADATA_FILE).read_bytes(),
+                _read_bounded(path / MODEL_FILE, MAX_MODEL_BYTES),
+                _read_bounded(path / METADATA_FILE, MAX_METADATA_BYTES),
                 expected_sha256,
             )
         if (path / BUNDLE_FILE).is_file():
             path = path / BUNDLE_FILE
         else:
             raise BundleError(f"{path} holds neither {MODEL_FILE}+{METADATA_FILE} nor {BUNDLE_FILE}")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise BundleError(f"cannot read bundle {path}: {exc.strerror or exc}") from exc
+    # A tar.gz of the two files is at most their limits plus tar headers; gzip only shrinks it.
+    data = _read_bounded(path, MAX_MODEL_BYTES + MAX_METADATA_BYTES + 64 * 1024)
     return read_bundle_bytes(data, expected_sha256)
 
 
@@ -172,10 +183,13 @@ def fetch_bundle(uri: str, expected_sha256: str | None = None, s3_client: Any = 
         BotoCoreError = ClientError = Exception  # noqa: N806
     try:
         response = s3_client.get_object(Bucket=bucket, Key=key)
+        limit = MAX_MODEL_BYTES + MAX_METADATA_BYTES + 64 * 1024
         length = response.get("ContentLength") or 0
-        if length > MAX_MODEL_BYTES + MAX_METADATA_BYTES:
+        if length > limit:
             raise BundleError(f"s3://{bucket}/{key} is too large ({length} bytes)")
-        data = response["Body"].read()
+        data = response["Body"].read(limit + 1)
+        if len(data) > limit:
+            raise BundleError(f"s3://{bucket}/{key} is too large (more than {limit} bytes)")
     except (BotoCoreError, ClientError) as exc:
         raise BundleError(f"cannot download s3://{bucket}/{key}: {exc}") from exc
     return read_bundle_bytes(data, expected_sha256)

@@ -13,27 +13,10 @@ from typing import Any
 
 import numpy as np
 import orjson
-
-from ml_model_service.errors import ApiError
+from service_kit.errors import ApiError
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)
 _NUMBER_TYPES = {float, int}
-_JSON_TYPES = (b"application/json", b"application/json; charset=utf-8")
-
-
-def is_json_content_type(content_type: bytes | None) -> bool:
-    if content_type is None:
-        return False
-    if content_type in _JSON_TYPES:
-        return True
-    main = content_type.split(b";", 1)[0].strip().lower()
-    return main == b"application/json" or (main.startswith(b"application/") and main.endswith(b"+json"))
-
-
-def require_json(content_type: bytes | None) -> None:
-    if not is_json_content_type(content_type):
-        shown = content_type.decode("latin-1") if content_type else "none"
-        raise ApiError(415, "unsupported_media_type", f"expected application/json, got {shown}", "content-type")
 
 
 def _find_non_finite(value: Any, path: str) -> str | None:

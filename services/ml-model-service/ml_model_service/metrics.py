@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import numpy as np
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import Counter, Gauge
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from service_kit.metrics import RequestMetrics
 
 from ml_model_service.model import ModelHolder
-
-LATENCY_BUCKETS = (
-    0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-)  # fmt: skip
 
 
 class DriftCollector(Collector):
@@ -43,37 +40,16 @@ class DriftCollector(Collector):
         yield drifted
 
 
-class ServiceMetrics:
+class ServiceMetrics(RequestMetrics):
+    """ml_http_* request metrics, predictions by class, reloads, the served model and drift."""
+
     def __init__(self, holder: ModelHolder) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        self.requests = Counter(
-            "ml_http_requests", "HTTP requests", ["path", "method", "status"], registry=self.registry
-        )
-        self.latency = Histogram(
-            "ml_http_request_duration_seconds",
-            "HTTP request latency",
-            ["path"],
-            buckets=LATENCY_BUCKETS,
-            registry=self.registry,
-        )
+        super().__init__("ml")
         self.predictions = Counter("ml_predictions", "Predicted rows by class", ["class_label"], registry=self.registry)
         self.reloads = Counter("ml_model_reloads", "Model reload attempts", ["result"], registry=self.registry)
         self.model_info = Gauge("ml_model_info", "The served model", ["version", "sha256"], registry=self.registry)
         self.registry.register(DriftCollector(holder))
-        self._request_children: dict[tuple[str, str, int], Callable[[], None]] = {}
-        self._latency_children: dict[str, Callable[[float], None]] = {}
         self._class_children: dict[str, Callable[[float], None]] = {}
-
-    def observe_request(self, path: str, method: str, status: int, seconds: float) -> None:
-        key = (path, method, status)
-        inc = self._request_children.get(key)
-        if inc is None:
-            inc = self._request_children[key] = self.requests.labels(path, method, str(status)).inc
-        inc()
-        observe = self._latency_children.get(path)
-        if observe is None:
-            observe = self._latency_children[path] = self.latency.labels(path).observe
-        observe(seconds)
 
     def count_predictions(self, class_keys: list[str], indices: np.ndarray) -> None:
         if indices.shape[0] == 1:

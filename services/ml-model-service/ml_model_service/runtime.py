@@ -6,10 +6,12 @@ import asyncio
 import json
 import logging
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from service_kit.logs import AccessLog
 
 from ml_model_service.bundle import BundleError, BundleIntegrityError
-from ml_model_service.logs import AccessLog
 from ml_model_service.metrics import ServiceMetrics
 from ml_model_service.model import ModelHolder, ServedModel, load_model
 from ml_model_service.settings import Settings
@@ -166,3 +168,11 @@ class Runtime:
             if isinstance(exc, (BundleIntegrityError, VersionMismatchError)):
                 self._rejected_pointer = key
             return None
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The app's runtime, for the routes that go through FastAPI (``Depends``)."""
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

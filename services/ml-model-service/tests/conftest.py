@@ -7,18 +7,15 @@ module imported by name must not be called "conftest" in both.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
-from ml_helpers import SERVICE_ROOT, VENV_BIN, ServerProcess, free_port, make_settings
+from ml_helpers import SERVICE_ROOT, ServerProcess, free_port, make_settings
 from ml_model_service.app import create_app
 from ml_model_service.training.train import train
+from service_kit.testing import app_clients, aws_env, moto_server  # noqa: F401 - fixtures
 
 
 @pytest.fixture(scope="session")
@@ -43,19 +40,9 @@ def sample_rows() -> list[list[float]]:
 
 
 @pytest.fixture
-def client_for():
+def client_for(app_clients):  # noqa: F811 - the imported fixture, by name
     """client_for(**settings) -> a started TestClient; all are closed after the test."""
-    clients = []
-
-    def factory(**overrides) -> TestClient:
-        client = TestClient(create_app(make_settings(**overrides)), raise_server_exceptions=False)
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield factory
-    for client in clients:
-        client.__exit__(None, None, None)
+    return app_clients(create_app, make_settings)
 
 
 @pytest.fixture
@@ -82,52 +69,15 @@ def start_server(tmp_path) -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def moto_server(tmp_path_factory) -> Iterator[str]:
-    """A moto server on a free 127.0.0.1 port; yields its URL, stops it by PID at the end."""
-    moto = VENV_BIN / "moto_server"
-    if not moto.exists():
-        found = shutil.which("moto_server")
-        if not found:
-            pytest.skip("moto_server is not installed")
-        moto = Path(found)
-    port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log, "wb") as handle:
-        proc = subprocess.Popen(
-            [str(moto), "-H", "127.0.0.1", "-p", str(port)], stdout=handle, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
+def live_server(bundles, tmp_path_factory) -> Iterator[ServerProcess]:
+    """One real server process on the v1 bundle, for the protocols' standard clients."""
+    log = tmp_path_factory.mktemp("live") / "server.log"
+    server = ServerProcess(
+        "ml_model_service", {"MODEL_URI": str(bundles["v1"] / "model.tar.gz"), "ACCESS_LOG": "false"},
+        free_port(), SERVICE_ROOT, log,
+    )  # fmt: skip
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/moto-api/", timeout=1.0)
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto server did not start: " + log.read_text()) from None
-                time.sleep(0.2)
-        yield url
+        server.wait_ready()
+        yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-@pytest.fixture
-def aws_env(moto_server, monkeypatch) -> dict[str, str]:
-    env = {
-        "AWS_ENDPOINT_URL": moto_server,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_MAX_ATTEMPTS": "1",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    httpx.post(moto_server + "/moto-api/reset", timeout=5.0)
-    return env
+        server.stop()

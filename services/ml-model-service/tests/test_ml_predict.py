@@ -109,6 +109,37 @@ def test_openapi_documents_every_endpoint(client):
     assert client.get("/docs").status_code == 200
 
 
+def test_openapi_bounds_rows_to_the_models_features(client):
+    """A generic fuzzer reads the schema: rows must be exactly the model's width, V2 infer has a body."""
+    paths = client.get("/openapi.json").json()["paths"]
+
+    def body(path):
+        return paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+
+    features = body("/predict")["properties"]["features"]
+    assert features["minItems"] == features["maxItems"] == 30
+    for path in ("/predict/batch", "/invocations"):
+        instances = body(path)["properties"]["instances"]
+        assert instances["maxItems"] == 1000 and instances["items"]["minItems"] == instances["items"]["maxItems"] == 30
+    tensor = body("/v2/models/{model_name}/infer")["properties"]["inputs"]["items"]["properties"]
+    assert tensor["name"]["const"] == "input" and tensor["shape"]["prefixItems"][1]["const"] == 30
+    assert tensor["datatype"]["enum"] == ["FP32", "FP64"]
+    error = paths["/v2/models/{model_name}/infer"]["post"]["responses"]["400"]["content"]["application/json"]
+    assert error["schema"]["$ref"].endswith("/V2ErrorResponse")
+    assert "text/plain" in paths["/metrics"]["get"]["responses"]["200"]["content"]
+
+
+def test_openapi_admin_reload_shows_its_bearer_scheme_and_body(client):
+    schema = client.get("/openapi.json").json()
+    operation = schema["paths"]["/admin/reload"]["post"]
+    assert operation["security"] == [{"AdminToken": []}]
+    assert schema["components"]["securitySchemes"]["AdminToken"] == {
+        "type": "http", "scheme": "bearer", "description": "the ADMIN_TOKEN setting",
+    }  # fmt: skip
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body["$ref"].endswith("/ReloadRequest")
+
+
 def test_access_log_one_json_line_per_request(client_for, bundles, sample_rows, capfd):
     import json
 

@@ -117,3 +117,36 @@ def test_hot_reload_under_concurrent_requests_fails_no_request(bundles, start_se
     assert versions == {"1", "2"}
     assert len(results) > 100
     assert httpx.get(server.url + "/ready").json()["model_version"] == "2"
+
+
+def test_admin_reload_bounds_a_local_file_while_reading_it(client_for, bundles, tmp_path, monkeypatch):
+    """A local path is read up to the bundle limit, never whole: a FIFO fed 8 MB is cut short."""
+    import os
+
+    from ml_model_service import bundle
+
+    client = client_for(model_uri=str(bundles["v1"]), admin_token=TOKEN)
+    monkeypatch.setattr(bundle, "MAX_MODEL_BYTES", 4096)
+    monkeypatch.setattr(bundle, "MAX_METADATA_BYTES", 1024)
+    fifo = tmp_path / "endless.tar.gz"
+    os.mkfifo(fifo)
+    written = 0
+
+    def feed() -> None:
+        nonlocal written
+        chunk = b"\0" * 65536
+        try:
+            with open(fifo, "wb") as pipe:
+                while written < 8 * 1024 * 1024:
+                    pipe.write(chunk)
+                    written += len(chunk)
+        except BrokenPipeError:
+            pass  # the service stopped reading: what the bound is for
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    response = client.post("/admin/reload", json={"uri": str(fifo)}, headers=AUTH)
+    feeder.join(timeout=10)
+    assert response.status_code == 422 and "too large" in response.json()["error"]["message"], response.text
+    assert written < 1024 * 1024  # read at most the limit (plus what the pipe buffers), not 8 MB
+    assert client.get("/ready").json()["model_version"] == "1"

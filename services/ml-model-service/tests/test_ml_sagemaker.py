@@ -81,3 +81,41 @@ def test_serve_entrypoint_on_opt_ml_model_layout(bundles, tmp_path, start_server
 def test_bin_serve_script_runs_the_module():
     text = (SERVICE_ROOT / "bin" / "serve").read_text()
     assert "ml_model_service" in text and text.startswith("#!")
+
+
+def _runtime_client_at(url):
+    """boto3's sagemaker-runtime with each request sent to the container's own /invocations.
+
+    SageMaker takes the client's InvokeEndpoint and hands its body, Content-Type and Accept to the
+    container's POST /invocations; rerouting the signed request there tests the same contract.
+    """
+    import boto3
+
+    client = boto3.client(
+        "sagemaker-runtime", region_name="us-east-1", endpoint_url=url,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+    )  # fmt: skip
+
+    def to_container(request, **_):
+        request.url = url + "/invocations"
+
+    client.meta.events.register("before-send.sagemaker-runtime.InvokeEndpoint", to_container)
+    return client
+
+
+def test_boto3_sagemaker_runtime_json_and_csv(live_server, sample_rows):
+    import json
+
+    client = _runtime_client_at(live_server.url)
+    response = client.invoke_endpoint(
+        EndpointName="ml", ContentType="application/json", Accept="application/json",
+        Body=json.dumps({"instances": sample_rows[:3]}),
+    )  # fmt: skip
+    assert response["ContentType"] == "application/json"
+    body = json.loads(response["Body"].read())
+    assert body["count"] == 3 and body["model_version"] == "1"
+    csv_body = "\n".join(",".join(repr(v) for v in row) for row in sample_rows[:2])
+    response = client.invoke_endpoint(EndpointName="ml", ContentType="text/csv", Accept="text/csv", Body=csv_body)
+    lines = response["Body"].read().decode().splitlines()
+    assert response["ContentType"] == "text/csv" and len(lines) == 2
+    assert lines[0].split(",")[0] == str(body["predictions"][0])

@@ -5,9 +5,8 @@ from __future__ import annotations
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-
-from backend_api.errors import error_body
-from backend_api.fastpath import JSON, Call, as_endpoint
+from service_kit.errors import error_body
+from service_kit.fastpath import JSON, Call, fast_route
 
 
 async def health(runtime, call: Call) -> tuple[int, bytes, bytes]:
@@ -15,10 +14,8 @@ async def health(runtime, call: Call) -> tuple[int, bytes, bytes]:
     return 200, b'{"status":"ok"}', JSON
 
 
-FAST_ROUTES = {("GET", "/health"): health}
-
 router = APIRouter(tags=["operations"])
-router.add_api_route("/health", as_endpoint(health), methods=["GET"])
+fast_route(router, "GET", "/health", health)
 
 
 @router.get("/ready")

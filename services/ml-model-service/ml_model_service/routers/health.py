@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 
 import orjson
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import APIRouter
+from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from service_kit.fastpath import JSON, Call, fast_route
 
 from ml_model_service import __version__
-from ml_model_service.fastpath import JSON, Call, as_endpoint
 from ml_model_service.routers.predict import served_model
+from ml_model_service.runtime import RuntimeDep
 from ml_model_service.schemas import ERRORS
 
 
@@ -27,17 +28,14 @@ async def ready(runtime, call: Call) -> tuple[int, bytes, bytes]:
     return 200, orjson.dumps({"ready": True, "model_version": model.version}), JSON
 
 
-FAST_ROUTES = {("GET", "/health"): health, ("GET", "/ready"): ready}
-
 router = APIRouter(tags=["operations"])
-router.add_api_route("/health", as_endpoint(health), methods=["GET"])
-router.add_api_route("/ready", as_endpoint(ready), methods=["GET"], responses={503: ERRORS[503]})
+fast_route(router, "GET", "/health", health)
+fast_route(router, "GET", "/ready", ready, responses={503: ERRORS[503]})
 
 
 @router.get("/metadata", responses={503: ERRORS[503]})
-async def metadata(request: Request) -> Response:
+async def metadata(runtime: RuntimeDep) -> Response:
     """The served model's metadata (version, metrics, features, classes, sha256) and reload state."""
-    runtime = request.app.state.runtime
     model = served_model(runtime)
     body = {
         **model.describe(),
@@ -52,16 +50,16 @@ async def metadata(request: Request) -> Response:
     return Response(orjson.dumps(body), media_type="application/json")
 
 
-@router.get("/metrics", response_class=Response)
-async def metrics(request: Request) -> Response:
+@router.get("/metrics", response_class=PlainTextResponse)
+async def metrics(runtime: RuntimeDep) -> Response:
     """Prometheus exposition: requests, latency, predictions by class, drift PSI per feature."""
-    payload = generate_latest(request.app.state.runtime.metrics.registry)
+    payload = generate_latest(runtime.metrics.registry)
     return Response(payload, media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/drift", responses={503: ERRORS[503]})
-async def drift(request: Request) -> Response:
+async def drift(runtime: RuntimeDep) -> Response:
     """PSI per feature over the recent-rows window against the training baseline."""
-    model = served_model(request.app.state.runtime)
+    model = served_model(runtime)
     report = {"model_version": model.version, **model.drift.report()}
     return Response(orjson.dumps(report), media_type="application/json")

@@ -5,19 +5,14 @@ from __future__ import annotations
 import numpy as np
 import orjson
 from fastapi import APIRouter
+from service_kit.content import require_json
+from service_kit.errors import ApiError
+from service_kit.fastpath import JSON, Call, fast_route
+from service_kit.schemas import prediction_routes
 
-from ml_model_service.errors import ApiError
-from ml_model_service.fastpath import JSON, Call, as_endpoint
-from ml_model_service.inputs import features_row, instances_matrix, parse_json, require_json
+from ml_model_service.inputs import features_row, instances_matrix, parse_json
 from ml_model_service.model import ServedModel
-from ml_model_service.schemas import (
-    ERRORS,
-    BatchRequest,
-    BatchResponse,
-    PredictRequest,
-    PredictResponse,
-    body_doc,
-)
+from ml_model_service.schemas import ERRORS
 
 NUMPY = orjson.OPT_SERIALIZE_NUMPY
 
@@ -78,14 +73,7 @@ async def predict_batch(runtime, call: Call) -> tuple[int, bytes, bytes]:
     return 200, orjson.dumps(batch_result(model, probabilities, winners), option=NUMPY), JSON
 
 
-FAST_ROUTES = {("POST", "/predict"): predict, ("POST", "/predict/batch"): predict_batch}
-
 router = APIRouter(tags=["predict"])
-router.add_api_route(
-    "/predict", as_endpoint(predict), methods=["POST"], openapi_extra=body_doc(PredictRequest),
-    responses={200: {"model": PredictResponse}, **ERRORS},
-)  # fmt: skip
-router.add_api_route(
-    "/predict/batch", as_endpoint(predict_batch), methods=["POST"],
-    openapi_extra=body_doc(BatchRequest), responses={200: {"model": BatchResponse}, **ERRORS},
-)  # fmt: skip
+single, batch = prediction_routes(ERRORS)
+fast_route(router, "POST", "/predict", predict, **single)
+fast_route(router, "POST", "/predict/batch", predict_batch, **batch)

@@ -7,17 +7,14 @@ import io
 import numpy as np
 import orjson
 from fastapi import APIRouter
+from service_kit.content import is_json_content_type
+from service_kit.errors import ApiError
+from service_kit.fastpath import JSON, Call, fast_route
+from service_kit.schemas import BatchRequest, BatchResponse, body_doc
 
-from ml_model_service.errors import ApiError
-from ml_model_service.fastpath import JSON, Call, as_endpoint
-from ml_model_service.inputs import (
-    csv_matrix,
-    instances_matrix,
-    is_json_content_type,
-    parse_json,
-)
+from ml_model_service.inputs import csv_matrix, instances_matrix, parse_json
 from ml_model_service.routers.predict import NUMPY, batch_result, score, served_model
-from ml_model_service.schemas import ERRORS, BatchRequest, BatchResponse, body_doc
+from ml_model_service.schemas import ERRORS
 
 CSV = b"text/csv"
 
@@ -74,12 +71,9 @@ async def invocations(runtime, call: Call) -> tuple[int, bytes, bytes]:
     return 200, orjson.dumps(batch_result(model, probabilities, winners), option=NUMPY), JSON
 
 
-FAST_ROUTES = {("GET", "/ping"): ping, ("POST", "/invocations"): invocations}
-
 router = APIRouter(tags=["sagemaker"])
-router.add_api_route("/ping", as_endpoint(ping), methods=["GET"], responses={503: ERRORS[503]})
-router.add_api_route(
-    "/invocations", as_endpoint(invocations), methods=["POST"],
-    openapi_extra=body_doc(BatchRequest, "text/csv"),
+fast_route(router, "GET", "/ping", ping, responses={503: ERRORS[503]})
+fast_route(
+    router, "POST", "/invocations", invocations, openapi_extra=body_doc(BatchRequest, "text/csv"),
     responses={200: {"model": BatchResponse}, 406: ERRORS[400], **ERRORS},
 )  # fmt: skip
