@@ -322,6 +322,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import ecs as ecs_utils  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import traffic  # noqa: E402
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import waiters  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import BlueGreenError  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import DeploymentFailure  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import other  # noqa: E402
@@ -589,18 +590,27 @@ class Rollout:
                 detail="%s runs %s with %d task(s)" % (name, _short(self.current["services"][color]["task_definition"]), desired),
             )
         poll = self.params["poll_interval"]
-        if not ecs_utils.wait_stable(self.clients["ecs"], self.cluster, name, poll, self.params["wait_timeout"]):
-            raise DeploymentFailure("ECS service %s did not become stable within %d s" % (name, self.params["wait_timeout"]))
+        stable = ecs_utils.wait_stable(self.clients["ecs"], self.cluster, name, poll, self.params["wait_timeout"], self.clock)
+        if not stable["done"]:
+            raise DeploymentFailure(
+                "ECS service %s did not become stable within %d s: %s%s"
+                % (name, self.params["wait_timeout"], ecs_utils.describe_stability(stable), waiters.throttling_note(stable))
+            )
         required = rollout.required_healthy(desired, self.params["health"]["min_healthy_percent"])
         group = self.current["target_groups"][color]
         timeout = self.params["health"]["timeout"]
-        if not traffic.wait_targets_healthy(self.clients["elbv2"], group["arn"], required, poll, timeout):
-            observation = self.observe(color, alarms=False)
-            self.timeline.add("ready", "rollback", weights=self.weights, health=observation["health"], detail=observation["problem"])
+        healthy = traffic.wait_targets_healthy(self.clients["elbv2"], group["arn"], required, poll, timeout, self.clock)
+        if not healthy["done"]:
+            health = healthy["observation"]
+            problem = traffic.describe_health_problem(color, health) if health else "AWS answered no health check"
+            self.timeline.add(
+                "ready", "rollback", weights=self.weights, health={color: health} if health else None,
+                detail=problem + waiters.throttling_note(healthy), checks=healthy["polls"],
+            )
             raise DeploymentFailure(
-                "the targets of %s (target group %s) were not healthy within %d s: %s"
-                % (name, group["name"], timeout, observation["problem"] or "they became healthy only at the deadline"),
-                observation,
+                "the targets of %s (target group %s) were not healthy within %d s: %s%s"
+                % (name, group["name"], timeout, problem, waiters.throttling_note(healthy)),
+                {"health": {color: health}} if health else {},
             )
 
     def watch(self, color, hold, phase):

@@ -361,9 +361,8 @@ def test_targets_that_never_become_healthy_are_rolled_back(stubbed_client, run_m
     world.reads(target_td=42)
     world.scale_up("green", 42, tag="blue")
     world.stable("green")
-    for _attempt in range(4):  # health timeout 3 s / poll 1 s
+    for _attempt in range(4):  # health timeout 3 s / poll 1 s: the message tells the last of these
         world.stub("elbv2", "describe_target_health", world.health("green", ["healthy", "unhealthy", "initial"]))
-    world.stub("elbv2", "describe_target_health", world.health("green", ["healthy", "unhealthy", "initial"]))
     world.scale_down("green")
     result = run_module(ecs_blue_green, args(task_definition=f"{SERVICE}:42", health={"timeout": 3}))
     world.done()
