@@ -22,6 +22,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import COLORS
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import BlueGreenError
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import DeploymentFailure
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout_record
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import traffic
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import waiters
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import percent_weights
@@ -289,7 +290,8 @@ def describe_blue_green(clients, cluster, service, target_groups, rule_arn=None,
 
     ``clients``: {"ecs", "elbv2", "application-autoscaling"} retrying clients. ``target_groups``:
     {colour: name or ARN}. Returns cluster, services, target groups, the rule, weights (ALB and
-    percent), the colour recorded as previous, task definitions and scaling of both colours.
+    percent), the colour recorded as previous, the progress and lock records (``rollout_record``),
+    task definitions and scaling of both colours.
     """
     ecs, elbv2 = clients["ecs"], clients["elbv2"]
     cluster_info = describe_cluster(ecs, cluster)
@@ -318,6 +320,8 @@ def describe_blue_green(clients, cluster, service, target_groups, rule_arn=None,
         "raw_weights": raw_weights,
         "weights": percent_weights(raw_weights),
         "previous_color": tags.get(traffic.PREVIOUS_COLOR_TAG) if tags.get(traffic.PREVIOUS_COLOR_TAG) in COLORS else None,
+        "progress": rollout_record.parse_progress(tags),
+        "lock": rollout_record.parse_lock(tags),
         "task_definitions": task_definitions,
         "task_definition_tags": tags_of,
         "scaling": scaling,

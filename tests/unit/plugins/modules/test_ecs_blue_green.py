@@ -11,8 +11,10 @@ call that was not scripted). Time is a fake clock: bake times pass without sleep
 import copy
 
 import pytest
+from botocore.stub import ANY
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout_record
 from ansible_collections.mlops.aws_deploy.plugins.modules import ecs_blue_green
 
 ACCOUNT = "123456789012"
@@ -65,7 +67,7 @@ class FakeClock(rollout.Clock):
     def now(self):
         return self.t
 
-    def sleep(self, seconds):
+    def _nap(self, seconds):
         self.t += max(0, seconds)
 
     def elapsed(self):
@@ -75,6 +77,12 @@ class FakeClock(rollout.Clock):
 @pytest.fixture(autouse=True)
 def fake_clock(monkeypatch):
     monkeypatch.setattr(rollout, "Clock", FakeClock)
+    # The lock's owner is random in a real run; fixed here so that the check after writing sees it.
+    monkeypatch.setattr(rollout_record, "new_owner", lambda: OWNER)
+
+
+OWNER = "runner/4242/0123abcd"
+PROGRESS = sorted(rollout_record.PROGRESS_TAGS)
 
 
 class World:
@@ -198,14 +206,34 @@ class World:
         if target_td is not None:
             self.stub("ecs", "describe_task_definition", {"taskDefinition": task_definition(target_td), "tags": []})
 
-    def weights_call(self, weights):
+    def lock(self):
+        """The lock taken before the first change: AddTags, then DescribeTags to check it holds."""
+        self.stub("elbv2", "add_tags", {}, {"ResourceArns": [RULE_ARN], "Tags": ANY})
+        tags = [{"Key": rollout_record.LOCK_OWNER_TAG, "Value": OWNER},
+                {"Key": rollout_record.LOCK_EXPIRES_TAG, "Value": "2026-12-01T00:00:00Z"}]
+        self.stub("elbv2", "describe_tags", {"TagDescriptions": [{"ResourceArn": RULE_ARN, "Tags": tags}]})
+
+    def weights_call(self, weights, rollback=False):
+        """ModifyRule; a step records its progress after it, a rollback records itself before it."""
         actions = copy.deepcopy(self.rule()["Actions"])
         for group, color in zip(actions[0]["ForwardConfig"]["TargetGroups"], ("blue", "green"), strict=True):
             group["Weight"] = weights[color]
         self.weights = dict(weights)
+        progress = {"ResourceArns": [RULE_ARN], "Tags": ANY}
+        if rollback:
+            self.stub("elbv2", "add_tags", {}, progress)
         self.stub("elbv2", "modify_rule", {"Rules": [self.rule()]}, {"RuleArn": RULE_ARN, "Actions": actions})
+        if not rollback:
+            self.stub("elbv2", "add_tags", {}, progress)
+
+    def end(self, progress=True):
+        """The end of a run that changed something: progress record removed, then the lock."""
+        if progress:
+            self.stub("elbv2", "remove_tags", {}, {"ResourceArns": [RULE_ARN], "TagKeys": PROGRESS})
+        self.stub("elbv2", "remove_tags", {}, {"ResourceArns": [RULE_ARN], "TagKeys": sorted(rollout_record.LOCK_TAGS)})
 
     def scale_up(self, color, revision, tag=None, running=None):
+        self.lock()
         if tag:
             self.stub(
                 "elbv2",
@@ -230,7 +258,8 @@ class World:
     def stable(self, color):
         self.stub("ecs", "describe_services", {"services": [self.service(color)], "failures": []})
 
-    def scale_down(self, color):
+    def scale_down(self, color, progress=True):
+        self.end(progress)
         self.desired[color] = 0
         self.stub(
             "ecs",
@@ -331,7 +360,7 @@ def test_throttling_that_never_ends_rolls_the_shift_back(stubbed_client, run_mod
     world.weights_call({"blue": 90, "green": 10})
     for _attempt in range(10):  # AWSRetry gives up after 10 attempts
         world.error("elbv2", "describe_target_health", "Throttling", "Rate exceeded")
-    world.weights_call({"blue": 100, "green": 0})
+    world.weights_call({"blue": 100, "green": 0}, rollback=True)
     world.scale_down("green")
     result = run_module(ecs_blue_green, args(task_definition=f"{SERVICE}:42", strategy="canary", bake_time=5))
     world.done()
@@ -348,7 +377,7 @@ def test_a_service_that_never_becomes_stable_is_rolled_back(stubbed_client, run_
     world.scale_up("green", 42, tag="blue")
     for _attempt in range(3):  # wait_timeout 2 s / poll 1 s: three looks, then the waiter gives up
         world.stub("ecs", "describe_services", {"services": [world.service("green", running=1)], "failures": []})
-    world.scale_down("green")
+    world.scale_down("green", progress=False)
     result = run_module(ecs_blue_green, args(task_definition=f"{SERVICE}:42", wait_timeout=2))
     world.done()
     assert result["failed"] and result["rolled_back"]
@@ -363,7 +392,7 @@ def test_targets_that_never_become_healthy_are_rolled_back(stubbed_client, run_m
     world.stable("green")
     for _attempt in range(4):  # health timeout 3 s / poll 1 s: the message tells the last of these
         world.stub("elbv2", "describe_target_health", world.health("green", ["healthy", "unhealthy", "initial"]))
-    world.scale_down("green")
+    world.scale_down("green", progress=False)
     result = run_module(ecs_blue_green, args(task_definition=f"{SERVICE}:42", health={"timeout": 3}))
     world.done()
     assert result["failed"] and result["rolled_back"]
@@ -406,7 +435,7 @@ def test_targets_turning_unhealthy_during_the_bake_roll_back(stubbed_client, run
     world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
     world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
     world.stub("elbv2", "describe_target_health", world.health("green", ["healthy", "unhealthy", "unhealthy"]))
-    world.weights_call({"blue": 100, "green": 0})
+    world.weights_call({"blue": 100, "green": 0}, rollback=True)
     world.scale_down("green")
     result = run_module(ecs_blue_green, args(task_definition=f"{SERVICE}:42", bake_time=60, poll_interval=5))
     world.done()
@@ -430,7 +459,7 @@ def test_an_alarm_during_the_canary_bake_moves_traffic_back(stubbed_client, run_
     world.stub("cloudwatch", "describe_alarms", world.alarms(["OK", "OK"]))
     world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
     world.stub("cloudwatch", "describe_alarms", world.alarms(["ALARM", "OK"]))
-    world.weights_call({"blue": 100, "green": 0})
+    world.weights_call({"blue": 100, "green": 0}, rollback=True)
     world.scale_down("green")
     result = run_module(
         ecs_blue_green,
@@ -472,9 +501,13 @@ def test_an_interrupted_shift_is_resumed_from_its_weights(stubbed_client, run_mo
         previous="blue",
     )
     world.reads(target_td=42)
+    world.lock()
     world.stable("green")  # already at the live desired count: no UpdateService
     for _attempt in range(2):
         world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
+    # No progress record: the interrupted step at 60% is recorded and watched again (interval 0).
+    world.stub("elbv2", "add_tags", {}, {"ResourceArns": [RULE_ARN], "Tags": ANY})
+    world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
     world.weights_call({"blue": 20, "green": 80})
     world.stub("elbv2", "describe_target_health", world.health("green", ["healthy"] * 3))
     world.weights_call({"blue": 0, "green": 100})

@@ -87,7 +87,7 @@ def test_a_health_wait_throttled_to_its_deadline_says_so(stubbed_client, run_mod
     world.scale_up("green", 42, tag="blue")
     world.stable("green")
     throttle(world, "elbv2", "describe_target_health", RETRIES * 3)  # 3 polls: timeout 2 s, poll 1 s
-    world.scale_down("green")
+    world.scale_down("green", progress=False)  # traffic never moved
     result = run_module(ecs_blue_green, args(task_definition=f"{SERVICE}:42", health={"timeout": 2}))
     world.done()
     assert result["failed"] and result["rolled_back"]
@@ -104,7 +104,7 @@ def test_a_health_wait_that_times_out_reports_the_last_health_and_the_throttles(
     world.stable("green")
     world.stub("elbv2", "describe_target_health", world.health("green", ["healthy", "initial", "initial"]))
     throttle(world, "elbv2", "describe_target_health", RETRIES * 2)
-    world.scale_down("green")
+    world.scale_down("green", progress=False)  # traffic never moved
     result = run_module(ecs_blue_green, args(task_definition=f"{SERVICE}:42", health={"timeout": 2}))
     world.done()
     assert "were not healthy within 2 s: green has 1 healthy target(s) of 3 required (AWS throttled 2 of 3 checks)" in (
@@ -119,7 +119,7 @@ def test_a_stability_wait_that_times_out_says_what_it_saw(stubbed_client, run_mo
     world.stub("ecs", "describe_services", {"services": [world.service("green", running=1)], "failures": []})
     throttle(world, "ecs", "describe_services", RETRIES)
     world.stub("ecs", "describe_services", {"services": [world.service("green", running=2)], "failures": []})
-    world.scale_down("green")
+    world.scale_down("green", progress=False)  # traffic never moved
     result = run_module(ecs_blue_green, args(task_definition=f"{SERVICE}:42", wait_timeout=2))
     world.done()
     assert result["failed"] and result["rolled_back"]
