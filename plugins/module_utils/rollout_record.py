@@ -198,7 +198,7 @@ class Lease:
         add_tags(self.elbv2, self.rule_arn, lock_tags(self.owner, self.expires))
 
     def renew_if_due(self):
-        """Renew once a third of the lease is left at most every ttl/3 seconds (one AddTags)."""
+        """Renew (one AddTags) once a third of the lease is gone: a live run's lock never has less than 2/3 left."""
         if self.expires is not None and self.clock.wall() >= self.expires - 2 * self.ttl / 3.0:
             self._write(self.clock.wall())
             self.renewals += 1
