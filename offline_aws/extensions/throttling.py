@@ -25,7 +25,8 @@ or the ``OFFLINE_AWS_THROTTLING`` environment variable of the server (same JSON)
                                                 # (also "elbv2:DescribeTargetHealth")
 
 ``GET /moto-api/throttling`` returns the configuration with the counts of calls and throttles per
-operation; ``POST /moto-api/reset`` (the harness's reset between tests) also switches it off.
+operation (a POST returns those of the configuration it replaces; ``{}`` switches throttling off);
+``POST /moto-api/reset`` (the harness's reset between tests) also switches it off.
 """
 
 import io
@@ -138,21 +139,30 @@ def error_response(service, protocol):
     request_id = str(uuid.uuid4())
     if protocol == "json":
         code = "Throttling" if service in QUERY_COMPATIBLE_JSON else "ThrottlingException"
-        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", request_id),
-                   ("x-amzn-ErrorType", code)]
+        headers = [
+            ("Content-Type", "application/x-amz-json-1.1"),
+            ("x-amzn-RequestId", request_id),
+            ("x-amzn-ErrorType", code),
+        ]
         if service in QUERY_COMPATIBLE_JSON:
             headers.append(("x-amzn-query-error", "%s;Sender" % code))
         return "400 Bad Request", headers, json.dumps({"__type": code, "message": "Rate exceeded"}).encode()
     if protocol == "ec2":
-        body = ("<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded."
-                "</Message></Error></Errors><RequestID>%s</RequestID></Response>" % request_id)
+        body = (
+            "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded."
+            "</Message></Error></Errors><RequestID>%s</RequestID></Response>" % request_id
+        )
         return "503 Service Unavailable", [("Content-Type", "text/xml")], body.encode()
     if protocol == "rest-xml":
-        body = ("<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
-                "<RequestId>%s</RequestId></Error>" % request_id)
+        body = (
+            "<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message>"
+            "<RequestId>%s</RequestId></Error>" % request_id
+        )
         return "503 Slow Down", [("Content-Type", "application/xml")], body.encode()
-    body = ("<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
-            "</Error><RequestId>%s</RequestId></ErrorResponse>" % request_id)
+    body = (
+        "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message>"
+        "</Error><RequestId>%s</RequestId></ErrorResponse>" % request_id
+    )
     return "400 Bad Request", [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body.encode()
 
 
@@ -168,12 +178,13 @@ def middleware(throttling, app):
     def call(environ, start_response):
         path = environ.get("PATH_INFO", "")
         if path == CONTROL_PATH:
-            if environ.get("REQUEST_METHOD") == "POST":
+            report = throttling.report()
+            if environ.get("REQUEST_METHOD") == "POST":  # answers what the replaced configuration counted
                 try:
                     throttling.configure(json.loads(_read_body(environ) or b"{}"))
                 except ValueError as e:
                     return _json_response(start_response, "400 Bad Request", {"error": str(e)})
-            return _json_response(start_response, "200 OK", throttling.report())
+            return _json_response(start_response, "200 OK", report)
         if path.startswith("/moto-api/"):
             if path == RESET_PATH:
                 throttling.configure({})
@@ -207,11 +218,16 @@ def apply():
 
 
 def configure(endpoint, **config):
-    """Client side, for tests and benchmarks: set the throttling of the server at ``endpoint``."""
+    """Client side, for tests and benchmarks: set the throttling of the server at ``endpoint``.
+
+    No settings switch it off. Returns the report (counts) of the configuration it replaces.
+    """
     import urllib.request
 
     request = urllib.request.Request(  # noqa: S310 (our loopback server)
-        endpoint + CONTROL_PATH, data=json.dumps(config).encode(), method="POST",
+        endpoint + CONTROL_PATH,
+        data=json.dumps(config).encode(),
+        method="POST",
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our loopback server)

@@ -145,7 +145,9 @@ def describe_lock(lock, now):
 
 
 def add_tags(elbv2, rule_arn, tags):
-    elbv2.add_tags(aws_retry=True, ResourceArns=[rule_arn], Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())])
+    elbv2.add_tags(
+        aws_retry=True, ResourceArns=[rule_arn], Tags=[{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+    )
 
 
 def remove_tags(elbv2, rule_arn, keys):

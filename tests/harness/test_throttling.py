@@ -86,11 +86,17 @@ def test_counts_are_reported_and_reset_switches_throttling_off(aws):
     ecs = client("ecs")
     error_of(ecs.list_clusters)
     ecs.list_clusters()
-    report = throttling.configure(aws.endpoint, nth={"ListClusters": [1]})  # reconfiguring clears counts
-    assert report["calls"] == {} and report["config"] == {"nth": {"ListClusters": [1]}}
+    # Reconfiguring answers what the replaced configuration counted, and counts afresh.
+    replaced = throttling.configure(aws.endpoint, nth={"ListClusters": [1]})
+    assert replaced["calls"] == {"ecs:ListClusters": 2} and replaced["throttled"] == {"ecs:ListClusters": 1}
+    assert throttling.report(aws.endpoint) == {"config": {"nth": {"ListClusters": [1]}}, "calls": {}, "throttled": {}}
     error_of(ecs.list_clusters)
     aws.reset()
     ecs.list_clusters()  # the 2nd call, and throttling is off anyway
+    assert throttling.report(aws.endpoint)["config"] == {}
+    throttling.configure(aws.endpoint, share=1.0)
+    throttling.configure(aws.endpoint)  # no settings: off
+    ecs.list_clusters()
 
 
 def test_a_bad_configuration_is_refused_with_the_reason(aws):

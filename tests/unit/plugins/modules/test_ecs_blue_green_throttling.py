@@ -55,9 +55,19 @@ def outcome(result):
 
 
 UNTHROTTLED = (
-    False, False, "green", {"blue": 0, "green": 100},
-    [("scale_up", "continue"), ("ready", "continue"), ("shift", "continue"), ("bake", "continue"),
-     ("shift", "continue"), ("bake", "continue"), ("scale_down", "done")],
+    False,
+    False,
+    "green",
+    {"blue": 0, "green": 100},
+    [
+        ("scale_up", "continue"),
+        ("ready", "continue"),
+        ("shift", "continue"),
+        ("bake", "continue"),
+        ("shift", "continue"),
+        ("bake", "continue"),
+        ("scale_down", "done"),
+    ],
 )
 
 
@@ -107,8 +117,9 @@ def test_a_health_wait_that_times_out_reports_the_last_health_and_the_throttles(
     world.scale_down("green", progress=False)  # traffic never moved
     result = run_module(ecs_blue_green, args(task_definition=f"{SERVICE}:42", health={"timeout": 2}))
     world.done()
-    assert "were not healthy within 2 s: green has 1 healthy target(s) of 3 required (AWS throttled 2 of 3 checks)" in (
-        result["msg"]
+    assert (
+        "were not healthy within 2 s: green has 1 healthy target(s) of 3 required (AWS throttled 2 of 3 checks)"
+        in (result["msg"])
     )
 
 
