@@ -790,12 +790,15 @@ class Rollout:
                 self.set_weights(step["weights"])
                 self.record_step(step["weights"][new], step["hold"])
                 self.watch(new, step["hold"], "bake")
-            self.clear_progress()
         except DeploymentFailure as failure:
             self.fail(failure.reason)
         except AWS_ERRORS as e:
             self.timeline.add("error", "rollback", weights=self.weights, detail=str(e))
             self.fail("AWS error: %s" % e)
+        try:
+            self.clear_progress()
+        except AWS_ERRORS as e:  # the deploy succeeded; a re-run would only watch the last step again
+            self.warnings.append("Could not remove the progress record from the listener rule: %s" % e)
         self.finish(live, new, self.params["termination_wait"])
 
     def rollback_runbook(self):

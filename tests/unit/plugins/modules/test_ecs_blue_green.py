@@ -881,3 +881,36 @@ def test_the_lock_is_renewed_through_a_long_bake(stubbed_client, run_module):
     )
     world.done()
     assert not result["failed"], result["msg"]
+
+
+def test_the_rollback_runbook_respects_the_lock_unless_told_to_break_it(stubbed_client, run_module):
+    lock = rollout_record.lock_tags("ci-7/311/feedbeef", WALL + 90)
+    state = dict(live="green", weights={"blue": 0, "green": 100}, revisions={"blue": 41, "green": 42},
+                 desired={"blue": 0, "green": 3}, previous="blue", tags=lock)
+    world = World(stubbed_client, **state)
+    world.reads()
+    refused = run_module(ecs_blue_green, args(state="rolled_back"))
+    world.done()
+    assert refused["failed"] and "locked by ci-7/311/feedbeef until 2027-01-15T08:01:30Z" in refused["msg"]
+    assert "-e break_lock=true" in refused["msg"]
+
+    world = World(stubbed_client, **state)
+    world.reads()
+    world.lock()
+    world.desired["blue"] = 3  # blue back to the live count
+    world.stub(
+        "ecs", "update_service", {"service": world.service("blue")},
+        {"cluster": CLUSTER_ARN, "service": f"{SERVICE}-blue", "desiredCount": 3},
+    )
+    world.stable("blue")
+    for _check in range(2):
+        world.stub("elbv2", "describe_target_health", world.health("blue", ["healthy"] * 3))
+    world.stub("elbv2", "modify_rule", {"Rules": [world.rule()]}, {"RuleArn": RULE_ARN, "Actions": ANY})
+    world.scale_down("green", progress=False)
+    broken = run_module(ecs_blue_green, args(state="rolled_back", break_lock=True))
+    world.done()
+    assert not broken["failed"], broken["msg"]
+    assert broken["rolled_back"] and broken["live_color"] == "blue"
+    assert [e["detail"] for e in broken["timeline"] if e["phase"] == "lock"] == [
+        "broke the lock of ci-7/311/feedbeef (expiring 2027-01-15T08:01:30Z)"
+    ]
