@@ -844,26 +844,7 @@ class Rollout:
 
     def complete_rollback(self):
         """COMPLETE_ROLLBACK: a run died rolling back; finish its rollback and fail as it would have."""
-        live, new = self.plan["live_color"], self.plan["new_color"]
-        try:
-            self.set_weights(rollout.weights_for(live, 100), phase="rollback", decision="rollback")
-            self.scale(new, 0)
-            self.clear_progress()
-        except AWS_ERRORS as e:
-            self.timeline.add("rollback", "failed", weights=self.weights, detail=str(e))
-            self.module.fail_json_aws(
-                e, msg="Could not complete the interrupted rollback of %s; traffic is at %s"
-                % (self.params["service"], _weights_text(self.weights)),
-                **self.result(rolled_back=False),
-            )
-        self.timeline.add("rollback", "failed", weights=self.weights, detail="%s scaled to 0" % self.services[new])
-        self.module.fail_json(
-            msg="Deployment of %s to %s failed: the run that deployed it died while rolling it back. Rolled back:"
-            " all traffic is on %s (%s) and %s is scaled to 0."
-            % (_short(self.target_arn), self.services[new], self.services[live],
-               _short(self.current["services"][live]["task_definition"]), self.services[new]),
-            **self.result(rolled_back=True),
-        )
+        self.fail("the run that deployed it died while rolling it back")
 
     def fail(self, reason):
         """Move all traffic back to the live colour, scale the new one to 0, and fail."""
@@ -876,7 +857,8 @@ class Rollout:
                 **self.result(rolled_back=False),
             )
         try:
-            if self.weights != rollout.weights_for(live, 100):
+            recorded = self.progress and self.progress["step"] == rollout.ROLLING_BACK
+            if self.weights != rollout.weights_for(live, 100) and not recorded:
                 self.record_step(rollout.ROLLING_BACK, 0)  # a re-run after a crash completes the rollback
             self.set_weights(rollout.weights_for(live, 100), phase="rollback", decision="rollback")
             self.scale(new, 0)
