@@ -7,17 +7,25 @@ until its deadline must say so instead of blaming the targets.
 """
 
 import pytest
+from test_ecs_blue_green import ALARMS, OWNER, SERVICE, FakeClock, World, args, phases, td_arn
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout, rollout_record
 from ansible_collections.mlops.aws_deploy.plugins.modules import ecs_blue_green
 
-from test_ecs_blue_green import ALARMS, SERVICE, World, args, fake_clock, phases, td_arn  # noqa: F401 (fake_clock: fixture)
+
+@pytest.fixture(autouse=True)
+def fake_clock(monkeypatch):
+    # As in test_ecs_blue_green: bake times pass without sleeping, the lock's owner is known.
+    monkeypatch.setattr(rollout, "Clock", FakeClock)
+    monkeypatch.setattr(rollout_record, "new_owner", lambda: OWNER)
+
 
 RETRIES = 10  # AWSRetry's attempts per call in the blue/green modules (traffic.retry_decorator)
 
 
 def throttle(world, service, operation, times=1):
     code = "ThrottlingException" if service == "ecs" else "Throttling"
-    for _ in range(times):
+    for _attempt in range(times):
         world.clients[service][1].add_client_error(
             operation, service_error_code=code, service_message="Rate exceeded", http_status_code=400
         )
