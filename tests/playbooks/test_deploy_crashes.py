@@ -238,10 +238,11 @@ def test_a_second_deploy_is_refused_while_the_first_holds_the_lock_and_takes_it_
     boto3.client("elbv2").register_targets(
         TargetGroupArn=backend["target_groups"]["green"], Targets=[{"Id": "10.0.1.201", "Port": 8000}]
     )
-    first = start(aws, "v2", deploy_bake_time=20, deploy_alarms=[])
+    # A bake long enough for the second run to meet it (the first is killed, never waits it out).
+    first = start(aws, "v2", deploy_bake_time=300, deploy_alarms=[])
     wait_for("the last step", at_step(backend, "100"), first)
-    returncode, output = finish(start(aws, "v3", deploy_alarms=[]))
     owner = rule_tags(backend)["ecs_blue_green:lock_owner"]
+    returncode, output = finish(start(aws, "v3", deploy_alarms=[]))
     assert returncode != 0
     assert re.search(
         r"The rollout of mobileml-local-backend is locked by %s until \S+Z \(\d+ s from now\)" % re.escape(owner),
