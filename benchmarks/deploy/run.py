@@ -11,7 +11,10 @@ the extra steps. "clients" is the time spent making boto3 clients (loading servi
 is the module's own overhead, wall time minus clients minus the time inside API calls (moto answers
 on loopback, so the API time here is the offline AWS's, not real AWS's). One more figure is the
 same deploy as an Ansible task (ansible ad-hoc), which adds Ansible's process start and module
-packaging. Medians of --runs runs; figures, not assertions.
+packaging. The rollout's records in AWS are counted apart: "progress" (AddTags/RemoveTags of the
+step being watched) and "lock" (AddTags to take and renew it, the DescribeTags that checks it,
+RemoveTags to release it): the calls and API seconds they add to each deploy. Medians of --runs
+runs; figures, not assertions.
 """
 
 import argparse
@@ -40,6 +43,21 @@ from offline_aws import server  # noqa: E402
 CLUSTER = "bench"
 SERVICE = "bench-backend"
 MUTATING = ("Update", "Modify", "Register", "Add", "Put", "Deregister", "Create", "Delete")
+PROGRESS_KEY = "ecs_blue_green:step"
+LOCK_KEY = "ecs_blue_green:lock_"
+
+
+def record_kind(operation_name, api_params, describe_tags_before):
+    """"progress", "lock" or None: which of the rollout's records in AWS a call is for."""
+    if operation_name in ("AddTags", "RemoveTags"):
+        keys = [t["Key"] for t in api_params.get("Tags", [])] + list(api_params.get("TagKeys", []))
+        if any(k.startswith(LOCK_KEY) for k in keys):
+            return "lock"
+        if any(k.startswith(PROGRESS_KEY) for k in keys):
+            return "progress"
+    if operation_name == "DescribeTags" and describe_tags_before >= 1:
+        return "lock"  # the first reads the rule's tags (previous colour); the next checks the lock
+    return None
 
 
 class CallRecorder:
@@ -47,6 +65,8 @@ class CallRecorder:
 
     def __init__(self):
         self.calls = Counter()
+        self.records = Counter()  # calls per record kind
+        self.record_seconds = Counter()
         self.seconds = 0.0
         self.client_seconds = 0.0
         self._original = botocore.client.BaseClient._make_api_call
@@ -64,11 +84,16 @@ class CallRecorder:
 
         def timed(client, operation_name, api_params):
             started = time.perf_counter()
+            kind = record_kind(operation_name, api_params, recorder.calls["DescribeTags"])
             try:
                 return recorder._original(client, operation_name, api_params)
             finally:
-                recorder.seconds += time.perf_counter() - started
+                spent = time.perf_counter() - started
+                recorder.seconds += spent
                 recorder.calls[operation_name] += 1
+                if kind:
+                    recorder.records[kind] += 1
+                    recorder.record_seconds[kind] += spent
 
         botocore.client.BaseClient._make_api_call = timed
         AnsibleAWSModule.client = timed_client
@@ -97,6 +122,8 @@ def run_module(args):
         "api_seconds": recorder.seconds,
         "client_seconds": recorder.client_seconds,
         "calls": recorder.calls,
+        "records": recorder.records,
+        "record_seconds": recorder.record_seconds,
         "result": result,
     }
 
@@ -203,6 +230,20 @@ def report(figures, steps, ansible_seconds, runs):
         f"per extra step: {per_step_wall * 1000:.1f} ms wall, {per_step_own * 1000:.1f} ms of the module's own,"
         f" {per_step_calls:.1f} API calls (ModifyRule + the step's health/alarm checks)"
     )
+    for name, label in (("all_at_once", "all-at-once deploy"), ("linear", f"linear deploy, {steps} steps")):
+        samples = figures[name]
+        parts = []
+        for kind in ("progress", "lock"):
+            n = median(samples, lambda s, k=kind: s["records"][k])
+            ms = median(samples, lambda s, k=kind: s["record_seconds"][k]) * 1000
+            parts.append(f"{kind} {n:.0f} calls {ms:.1f} ms")
+        total_calls = median(samples, lambda s: sum(s["records"].values()))
+        total_ms = median(samples, lambda s: sum(s["record_seconds"].values())) * 1000
+        share = 100.0 * median(samples, lambda s: sum(s["record_seconds"].values()) / s["wall"])
+        print(
+            f"progress records + lock, {label}: +{total_calls:.0f} API calls, +{total_ms:.1f} ms"
+            f" ({share:.1f}% of the wall time; {', '.join(parts)})"
+        )
     print("API calls of one all-at-once deploy:")
     for op, n in sorted(figures["all_at_once"][0]["calls"].items()):
         print(f"  {op:<28}{n:>3}")

@@ -17,16 +17,14 @@ Clients are retrying wrappers (``module.client(..., retry_decorator=...)``); eve
 
 import copy
 
-try:
-    from botocore.exceptions import WaiterError
-except ImportError:
-    WaiterError = None  # AnsibleAWSModule reports the missing SDK
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import COLORS
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import BlueGreenError
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import DeploymentFailure
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout_record
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import traffic
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import waiters
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import percent_weights
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.traffic import paginate
 
@@ -174,18 +172,36 @@ def update_service(ecs, cluster, service_name, task_definition=None, desired_cou
     return ecs.update_service(aws_retry=True, **params)["service"]
 
 
-def wait_stable(ecs, cluster, service_name, delay, timeout):
-    """services_stable waiter bounded by ``timeout`` seconds; True when stable, False when time is up."""
-    delay = max(1, int(delay))
-    attempts = int(timeout // delay) + 1
-    client = getattr(ecs, "client", ecs)  # waiters take the botocore client inside the retry wrapper
-    try:
-        client.get_waiter("services_stable").wait(
-            cluster=cluster, services=[service_name], WaiterConfig={"Delay": delay, "MaxAttempts": attempts}
-        )
-    except WaiterError:
-        return False
-    return True
+def wait_stable(ecs, cluster, service_name, delay, timeout, clock):
+    """Poll (bounded by ``timeout`` seconds) until the service is stable: one deployment, all tasks running.
+
+    The acceptors of botocore's ``services_stable`` waiter, with every poll retried like any call
+    and a throttle that outlasts the retries costing only that poll (see ``waiters.poll``). A
+    service that is gone or draining fails at once. Returns the poll result; ``observation`` is
+    {"deployments", "running", "desired"} from the last poll.
+    """
+
+    def probe():
+        response = ecs.describe_services(aws_retry=True, cluster=cluster, services=[service_name])
+        found = [s for s in response.get("services", []) if s.get("status") == "ACTIVE"]
+        if not found:
+            raise DeploymentFailure("ECS service %s is missing or no longer ACTIVE" % service_name)
+        service = found[0]
+        observation = {
+            "deployments": len(service.get("deployments", [])),
+            "running": service.get("runningCount", 0),
+            "desired": service.get("desiredCount", 0),
+        }
+        return observation["deployments"] == 1 and observation["running"] == observation["desired"], observation
+
+    return waiters.poll(clock, timeout, delay, probe, traffic.RETRY_CODES)
+
+
+def describe_stability(result):
+    observation = result["observation"]
+    if observation is None:
+        return "no answer from ECS"
+    return "%(deployments)d deployment(s), %(running)d of %(desired)d task(s) running" % observation
 
 
 # Application Auto Scaling: the scalable target follows the live colour.
@@ -274,7 +290,8 @@ def describe_blue_green(clients, cluster, service, target_groups, rule_arn=None,
 
     ``clients``: {"ecs", "elbv2", "application-autoscaling"} retrying clients. ``target_groups``:
     {colour: name or ARN}. Returns cluster, services, target groups, the rule, weights (ALB and
-    percent), the colour recorded as previous, task definitions and scaling of both colours.
+    percent), the colour recorded as previous, the progress and lock records (``rollout_record``),
+    task definitions and scaling of both colours.
     """
     ecs, elbv2 = clients["ecs"], clients["elbv2"]
     cluster_info = describe_cluster(ecs, cluster)
@@ -303,6 +320,8 @@ def describe_blue_green(clients, cluster, service, target_groups, rule_arn=None,
         "raw_weights": raw_weights,
         "weights": percent_weights(raw_weights),
         "previous_color": tags.get(traffic.PREVIOUS_COLOR_TAG) if tags.get(traffic.PREVIOUS_COLOR_TAG) in COLORS else None,
+        "progress": rollout_record.parse_progress(tags),
+        "lock": rollout_record.parse_lock(tags),
         "task_definitions": task_definitions,
         "task_definition_tags": tags_of,
         "scaling": scaling,

@@ -23,8 +23,12 @@ NOOP = "none"  # the requested task definition is live at 100%, nothing left ove
 DEPLOY = "deploy"  # put the new task definition on the idle colour and shift traffic to it
 RESUME = "resume"  # a shift to the requested task definition was interrupted: finish it
 RESTORE = "restore"  # weights are split but the live colour already runs the request: move all back
-FINISH = "finish"  # cut-over done, but the previous colour still runs or still has the autoscaling
+FINISH = "finish"  # cut-over done and watched, but the previous colour still runs or still has the autoscaling
 ROLLBACK = "rollback"  # state=rolled_back: move traffic to the previous colour
+COMPLETE_ROLLBACK = "complete_rollback"  # a run died rolling back: finish its rollback, then fail as it would have
+
+# The progress record's step while a failed deployment moves traffic back (rollout_record.ROLLING_BACK).
+ROLLING_BACK = "rollback"
 
 
 class BlueGreenError(Exception):
@@ -85,20 +89,32 @@ def hold_times(steps, interval, bake_time):
 
 
 def decide(state, target_arn):
-    """What a deploy does, from the colours' task definitions and the rule's weights.
+    """What a deploy does, from the colours' task definitions, the rule's weights and the progress record.
 
     ``state``: {"weights": {blue, green} in percent, "colors": {c: {"task_definition",
     "desired_count", "autoscaling"}}, "previous_color": colour recorded on the rule when the last
-    shift began, or None}. ``target_arn`` is the requested task definition (None when it is yet to
-    be registered: then no colour holds it). Returns ``action``, ``live_color`` (the colour that
-    serves when the run starts, and takes the traffic back on a rollback), ``new_color`` and
-    ``start`` (percent already on the new colour); ``restore_first`` when the weights must first go
-    back to the live colour.
+    shift began, or None, "progress": the record of the step being watched (rollout_record:
+    {"step": percent or "rollback", "color", ...}) when it is about ``target_arn``, else None}.
+    ``target_arn`` is the requested task definition (None when it is yet to be registered: then no
+    colour holds it). Returns ``action``, ``live_color`` (the colour that serves when the run
+    starts, and takes the traffic back on a rollback), ``new_color`` and ``start`` (percent already
+    on the new colour); ``restore_first`` when the weights must first go back to the live colour.
+
+    A progress record means a run died before its watch ended: all traffic on the requested task
+    definition with the previous colour still running is then not a finished cut-over but a bake
+    to resume (RESUME at 100), and a record of a rollback is a rollback to complete.
     """
     weights = state["weights"]
     colors = state["colors"]
+    progress = state.get("progress")
     holds_target = [c for c in COLORS if target_arn and colors[c]["task_definition"] == target_arn]
     split = 0 < weights["blue"] < 100
+    if progress and progress.get("color") in holds_target:
+        new = progress["color"]
+        if progress["step"] == ROLLING_BACK:
+            return {"action": COMPLETE_ROLLBACK, "live_color": other(new), "new_color": new, "start": weights[new]}
+        if weights[new] == 100 and not split:
+            return {"action": RESUME, "live_color": other(new), "new_color": new, "start": 100}
     if split and len(holds_target) == 1:
         new = holds_target[0]
         if state.get("previous_color") == new:
@@ -153,21 +169,40 @@ def required_healthy(desired_count, min_healthy_percent):
 
 
 class Clock:
-    """The one time source of a rollout: monotonic for durations, wall time derived from it."""
+    """The one time source of a rollout: monotonic for durations, wall time derived from it.
+
+    ``keep_alive(callback, every)`` makes every sleep wake at least each ``every`` seconds to call
+    ``callback`` (the rollout's lock lease is renewed that way through every wait).
+    """
 
     def __init__(self):
         self._start_monotonic = time.monotonic()
         self._start_wall = datetime.datetime.now(datetime.timezone.utc)
+        self._keep_alive = None
 
     def now(self):
         return time.monotonic()
 
+    def keep_alive(self, callback, every):
+        self._keep_alive = (callback, max(1, every))
+
     def sleep(self, seconds):
-        if seconds > 0:
-            time.sleep(seconds)
+        while seconds > 0:
+            chunk = min(seconds, self._keep_alive[1]) if self._keep_alive else seconds
+            self._nap(chunk)
+            seconds -= chunk
+            if self._keep_alive:
+                self._keep_alive[0]()
+
+    def _nap(self, seconds):
+        time.sleep(seconds)
 
     def elapsed(self):
         return self.now() - self._start_monotonic
+
+    def wall(self):
+        """Seconds since the epoch, as the rollout's monotonic clock sees them."""
+        return self._start_wall.timestamp() + self.elapsed()
 
     def timestamp(self):
         moment = self._start_wall + datetime.timedelta(seconds=self.elapsed())

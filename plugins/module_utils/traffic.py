@@ -18,15 +18,10 @@ resource or a rule that does not fit raises ``BlueGreenError`` with a sentence n
 
 import copy
 
-try:
-    import botocore.exceptions
-    import botocore.waiter
-except ImportError:
-    pass  # caught by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import waiters
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import COLORS
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import BlueGreenError
 
@@ -250,43 +245,18 @@ def describe_health_problem(color, health):
     return "%s has %d healthy target(s) of %d required" % (color, health["healthy"], health["required"])
 
 
-def _targets_healthy_waiter(elbv2, required, delay, max_attempts):
-    expression = (
-        "length(TargetHealthDescriptions[?TargetHealth.State=='healthy']) >= `%d`"
-        " && length(TargetHealthDescriptions[?TargetHealth.State=='unhealthy']) == `0`" % required
-    )
-    model = botocore.waiter.WaiterModel(
-        {
-            "version": 2,
-            "waiters": {
-                "TargetsHealthy": {
-                    "operation": "DescribeTargetHealth",
-                    "delay": delay,
-                    "maxAttempts": max_attempts,
-                    "acceptors": [
-                        {"state": "success", "matcher": "path", "argument": expression, "expected": True},
-                        {"state": "failure", "matcher": "error", "expected": "TargetGroupNotFound"},
-                    ],
-                }
-            },
-        }
-    )
-    client = getattr(elbv2, "client", elbv2)  # the botocore client inside AWSRetry's wrapper
-    return botocore.waiter.create_waiter_with_client("TargetsHealthy", model, client)
+def wait_targets_healthy(elbv2, target_group_arn, required, delay, timeout, clock):
+    """Poll (bounded by ``timeout`` seconds) until ``required`` targets are healthy and none unhealthy.
 
-
-def wait_targets_healthy(elbv2, target_group_arn, required, delay, timeout):
-    """Wait (bounded by ``timeout`` seconds) until ``required`` targets are healthy and none unhealthy.
-
-    Returns True when they are, False when the time is up.
+    Every poll is retried like any call, and a throttle that outlasts the retries only costs that
+    poll (see ``waiters.poll``). Returns the poll result; ``observation`` is the last assessed health.
     """
-    attempts = int(timeout // max(1, delay)) + 1
-    waiter = _targets_healthy_waiter(elbv2, required, max(1, int(delay)), attempts)
-    try:
-        waiter.wait(TargetGroupArn=target_group_arn, WaiterConfig={"Delay": max(1, int(delay)), "MaxAttempts": attempts})
-    except botocore.exceptions.WaiterError:
-        return False
-    return True
+
+    def probe():
+        health = assess_health(target_health(elbv2, target_group_arn), required)
+        return health["ok"], health
+
+    return waiters.poll(clock, timeout, delay, probe, RETRY_CODES)
 
 
 def alarm_states(cloudwatch, names):

@@ -26,6 +26,19 @@ description:
   - The weights are the rollout state and nothing is kept outside AWS. Re-running with the live
     task definition changes nothing. A re-run after an interrupted shift reads the state from AWS
     and finishes the shift (or rolls it back).
+  - The step being watched is recorded as tags on the listener rule (C(ecs_blue_green:step),
+    C(ecs_blue_green:step_color), C(ecs_blue_green:step_task_definition),
+    C(ecs_blue_green:step_started), C(ecs_blue_green:step_hold)) from the moment its weights are set
+    until its watch passed (the last step) or the rollback is complete. A re-run after the runner
+    died resumes the interrupted watch for the time left of it, checking the alarms first, and
+    completes an interrupted rollback (and fails, as the interrupted run would have). All traffic
+    on the new colour with the previous colour still running is a finished cut-over only without
+    that record, and even then the previous colour is not scaled down while an alarm fires.
+  - A run that changes anything holds a lock on the rollout, the tags C(ecs_blue_green:lock_owner)
+    (host/process/random id) and C(ecs_blue_green:lock_expires) on the listener rule, renewed while
+    it waits and removed at its end. Another run refuses to start while the lock is held, saying who
+    holds it and until when; a lock whose owner died expires after O(lock_ttl) seconds and is taken
+    over. O(break_lock) takes a held lock anyway (the rollback runbook's C(break_lock) variable).
   - O(state=rolled_back) is the rollback runbook, it moves all traffic back to the colour that
     served before the last shift, immediately (scaling it up first if it was scaled down).
   - A colour is healthy when its target group has at least
@@ -170,6 +183,18 @@ options:
       - Seconds between checks of service stability, target health and alarms.
     type: int
     default: 5
+  lock_ttl:
+    description:
+      - Seconds the rollout's lock holds without renewal. The run renews it every third of that
+        while it waits; when the run dies, another run may take the lock after at most this long.
+    type: int
+    default: 120
+  break_lock:
+    description:
+      - Take the rollout's lock even when another run holds it (for a run known to be dead, or an
+        emergency rollback). The run that held it, if still alive, is not stopped.
+    type: bool
+    default: false
 notes:
   - Check mode returns the plan (colours, task definition change, weight steps, operations) and
     makes no mutating call. With C(--diff) the task definition change (image, environment,
@@ -260,7 +285,7 @@ weights:
 timeline:
   description:
     - What happened, one entry per event. C(phase) is one of C(register), C(restore), C(scale_up),
-      C(ready), C(shift), C(bake), C(autoscaling), C(scale_down), C(rollback).
+      C(ready), C(shift), C(bake), C(autoscaling), C(scale_down), C(rollback), C(lock), C(finish).
     - C(health) is per colour C({healthy, required, registered, ok}) (with C(unhealthy) target ids);
       C(alarms) maps alarm names to their state; C(decision) says what the module did next.
   returned: always
@@ -279,9 +304,11 @@ timeline:
 plan:
   description:
     - What the run does (in check mode, would do) as plain data.
-    - C(action) is V(none), V(deploy), V(resume) (finish an interrupted shift), V(restore) (weights
-      split but the live colour already runs the request), V(finish) (scale down a leftover colour)
-      or V(rollback).
+    - C(action) is V(none), V(deploy), V(resume) (finish an interrupted shift or bake), V(restore)
+      (weights split but the live colour already runs the request), V(finish) (scale down a
+      leftover colour), V(rollback) or V(complete_rollback) (finish the rollback of a run that died).
+    - C(resume_watch) is the interrupted step a V(resume) watches first, with the seconds left of it.
+    - C(lock) is the lock another run holds, when one does.
   returned: always
   type: dict
   sample:
@@ -299,6 +326,7 @@ plan:
       - {"weights": {"blue": 0, "green": 100}, "hold": 300}
     autoscaling: {"from": "blue", "to": "green", "copy_to_new": true}
     scale_down: {"color": "blue", "after": 600}
+    resume_watch: null
     operations:
       - "UpdateService mobileml-prod-backend-green: task definition mobileml-prod-backend:42, desired count 3"
       - "ModifyRule weights blue 90 / green 10"
@@ -321,7 +349,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import ecs as ecs_utils  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout  # noqa: E402
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout_record  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import traffic  # noqa: E402
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import waiters  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import BlueGreenError  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import DeploymentFailure  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import other  # noqa: E402
@@ -356,6 +386,8 @@ def argument_spec():
         rollback=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
         poll_interval=dict(type="int", default=5),
+        lock_ttl=dict(type="int", default=120),
+        break_lock=dict(type="bool", default=False),
     )
 
 
@@ -370,7 +402,7 @@ def validate(params):
         if params[name] is not None and params[name] < 0:
             return "%s must be 0 or more seconds, got %d" % (name, params[name])
     for name, value in (("wait_timeout", params["wait_timeout"]), ("health.timeout", params["health"]["timeout"]),
-                        ("poll_interval", params["poll_interval"])):
+                        ("poll_interval", params["poll_interval"]), ("lock_ttl", params["lock_ttl"])):
         if value < 1:
             return "%s must be 1 or more seconds, got %d" % (name, value)
     if params["desired_count"] is not None and params["desired_count"] < 1:
@@ -424,7 +456,8 @@ def _short(arn):
     return arn.rsplit("/", 1)[-1] if arn else arn
 
 
-def make_plan(params, current, request):
+def make_plan(params, current, request, now):
+    """The plan of the run; ``now`` (wall seconds) dates what is left of an interrupted step."""
     services = {c: current["services"][c]["service_name"] for c in rollout.COLORS}
     state = {
         "weights": current["weights"],
@@ -437,6 +470,7 @@ def make_plan(params, current, request):
             }
             for c in rollout.COLORS
         },
+        "progress": rollout_record.progress_of(current["progress"], request["arn"] if request else None),
     }
     if params["state"] == "rolled_back":
         decision = rollout.decide_rollback(state)
@@ -458,12 +492,21 @@ def make_plan(params, current, request):
         "steps": [],
         "autoscaling": None,
         "scale_down": None,
+        "resume_watch": None,
         "operations": [],
     }
     if decision.get("reason"):
         plan["reason"] = decision["reason"]
+    if rollout_record.held_by_other(current["lock"], None, now):
+        plan["lock"] = dict(current["lock"], expires=rollout_record.iso(current["lock"]["expires"]))
     ops = plan["operations"]
     old = other(new)
+    if action == rollout.COMPLETE_ROLLBACK:
+        plan["steps"] = [{"weights": rollout.weights_for(live, 100), "hold": 0}]
+        plan["scale_down"] = {"color": new, "after": 0}
+        ops.append("ModifyRule weights %s" % _weights_text(plan["steps"][0]["weights"]))
+        ops.append("UpdateService %s: desired count 0" % services[new])
+        return plan
     if action in (rollout.DEPLOY, rollout.RESUME, rollout.ROLLBACK):
         desired = params["desired_count"] or current["services"][live]["desired_count"]
         if desired < 1:
@@ -491,6 +534,12 @@ def make_plan(params, current, request):
             steps = rollout.weight_steps(params["strategy"], params["canary_percent"], params["step_percent"], decision["start"])
             interval = params["bake_time"] if params["interval"] is None else params["interval"]
             holds = rollout.hold_times(steps, interval, params["bake_time"])
+            if decision["start"] > 0:
+                # The step the dead run was watching: watch what is left of it before the next one.
+                hold = params["bake_time"] if decision["start"] == 100 else interval
+                left = rollout_record.remaining_hold(state["progress"], decision["start"], hold, now)
+                plan["resume_watch"] = {"weights": rollout.weights_for(new, decision["start"]), "hold": left}
+                ops.append("Watch %s at %d%% for %d s (what is left of the interrupted step)" % (services[new], decision["start"], left))
         plan["steps"] = [{"weights": rollout.weights_for(new, steps[i]), "hold": holds[i]} for i in range(len(steps))]
     elif action == rollout.RESTORE:
         if current["previous_color"] != live:
@@ -540,6 +589,69 @@ class Rollout:
         self.services = plan["services"]
         self.cluster = current["cluster"]["clusterArn"]
         self.target_arn = plan["task_definition"]["target"]
+        self.progress = current["progress"]
+        self.lease = None
+
+    # -- the lock and the progress record
+
+    def lock(self):
+        """Take the rollout's lock before the first change; fail, changing nothing, when another run holds it."""
+        elbv2, rule_arn = self.clients["elbv2"], self.rule["RuleArn"]
+        lease = rollout_record.Lease(elbv2, rule_arn, self.clock, self.params["lock_ttl"])
+        try:
+            replaced = lease.acquire(self.current["lock"], break_lock=self.params["break_lock"])
+        except rollout_record.LockHeld as held:
+            holder = rollout_record.describe_lock(held.lock, self.clock.wall()) if held.lock else "another run"
+            self.module.fail_json(
+                msg="The rollout of %s is locked by %s: another deployment or rollback of it is running. Nothing"
+                " was changed. Wait for it to end or its lock to expire, or take the lock of a run known to be"
+                " dead with break_lock (the rollback runbook: -e break_lock=true)." % (self.params["service"], holder),
+                lock=held.lock and dict(held.lock, expires=rollout_record.iso(held.lock["expires"])),
+                **self.result(rolled_back=False),
+            )
+        self.lease = lease
+        self._release_on_exit()
+        if replaced:
+            how = "broke" if self.params["break_lock"] and replaced["expires"] > self.clock.wall() else "took over"
+            detail = "%s the lock of %s (expiring %s)" % (how, replaced["owner"], rollout_record.iso(replaced["expires"]))
+            self.timeline.add("lock", "continue", detail=detail)
+            self.warnings.append("%s: %s" % (self.params["service"], detail))
+
+    def _release_on_exit(self):
+        # Every way out of the module (exit_json, fail_json, fail_json_aws) releases the lock first.
+        for name in ("exit_json", "fail_json"):
+            original = getattr(self.module, name)
+
+            def release_then(*args, _original=original, **kwargs):
+                self.release()
+                return _original(*args, **kwargs)
+
+            setattr(self.module, name, release_then)
+
+    def release(self):
+        lease, self.lease = self.lease, None
+        if lease is None:
+            return
+        try:
+            lease.release()
+        except AWS_ERRORS as e:
+            self.warnings.append("Could not remove the rollout's lock (it expires by itself): %s" % e)
+            for warning in self.warnings[-1:]:
+                self.module.warn(warning)
+
+    def record_step(self, step, hold):
+        """The progress record of the step now watched (or of the rollback): one AddTags."""
+        color = self.plan["new_color"]
+        tags = rollout_record.progress_tags(step, color, self.target_arn, self.clock.wall(), hold)
+        rollout_record.add_tags(self.clients["elbv2"], self.rule["RuleArn"], tags)
+        self.progress = rollout_record.parse_progress(tags)
+        self.changed = True
+
+    def clear_progress(self):
+        if self.progress:
+            rollout_record.remove_tags(self.clients["elbv2"], self.rule["RuleArn"], rollout_record.PROGRESS_TAGS)
+            self.progress = None
+            self.changed = True
 
     # -- steps
 
@@ -589,18 +701,27 @@ class Rollout:
                 detail="%s runs %s with %d task(s)" % (name, _short(self.current["services"][color]["task_definition"]), desired),
             )
         poll = self.params["poll_interval"]
-        if not ecs_utils.wait_stable(self.clients["ecs"], self.cluster, name, poll, self.params["wait_timeout"]):
-            raise DeploymentFailure("ECS service %s did not become stable within %d s" % (name, self.params["wait_timeout"]))
+        stable = ecs_utils.wait_stable(self.clients["ecs"], self.cluster, name, poll, self.params["wait_timeout"], self.clock)
+        if not stable["done"]:
+            raise DeploymentFailure(
+                "ECS service %s did not become stable within %d s: %s%s"
+                % (name, self.params["wait_timeout"], ecs_utils.describe_stability(stable), waiters.throttling_note(stable))
+            )
         required = rollout.required_healthy(desired, self.params["health"]["min_healthy_percent"])
         group = self.current["target_groups"][color]
         timeout = self.params["health"]["timeout"]
-        if not traffic.wait_targets_healthy(self.clients["elbv2"], group["arn"], required, poll, timeout):
-            observation = self.observe(color, alarms=False)
-            self.timeline.add("ready", "rollback", weights=self.weights, health=observation["health"], detail=observation["problem"])
+        healthy = traffic.wait_targets_healthy(self.clients["elbv2"], group["arn"], required, poll, timeout, self.clock)
+        if not healthy["done"]:
+            health = healthy["observation"]
+            problem = traffic.describe_health_problem(color, health) if health else "AWS answered no health check"
+            self.timeline.add(
+                "ready", "rollback", weights=self.weights, health={color: health} if health else None,
+                detail=problem + waiters.throttling_note(healthy), checks=healthy["polls"],
+            )
             raise DeploymentFailure(
-                "the targets of %s (target group %s) were not healthy within %d s: %s"
-                % (name, group["name"], timeout, observation["problem"] or "they became healthy only at the deadline"),
-                observation,
+                "the targets of %s (target group %s) were not healthy within %d s: %s%s"
+                % (name, group["name"], timeout, problem, waiters.throttling_note(healthy)),
+                {"health": {color: health}} if health else {},
             )
 
     def watch(self, color, hold, phase):
@@ -660,14 +781,24 @@ class Rollout:
             self.record_previous(live)
             self.make_ready(new, plan["desired_count"], self.target_arn)
             self.watch(new, 0, "ready")
+            resumed = plan["resume_watch"]
+            if resumed:
+                if not self.progress:
+                    self.record_step(resumed["weights"][new], resumed["hold"])
+                self.watch(new, resumed["hold"], "bake")
             for step in plan["steps"]:
                 self.set_weights(step["weights"])
+                self.record_step(step["weights"][new], step["hold"])
                 self.watch(new, step["hold"], "bake")
         except DeploymentFailure as failure:
             self.fail(failure.reason)
         except AWS_ERRORS as e:
             self.timeline.add("error", "rollback", weights=self.weights, detail=str(e))
             self.fail("AWS error: %s" % e)
+        try:
+            self.clear_progress()
+        except AWS_ERRORS as e:  # the deploy succeeded; a re-run would only watch the last step again
+            self.warnings.append("Could not remove the progress record from the listener rule: %s" % e)
         self.finish(live, new, self.params["termination_wait"])
 
     def rollback_runbook(self):
@@ -678,6 +809,7 @@ class Rollout:
             observation = self.observe(new, alarms=False)
             self.timeline.add("ready", "continue", weights=self.weights, health=observation["health"])
             self.set_weights(rollout.weights_for(new, 100), phase="rollback", decision="rollback")
+            self.clear_progress()
         except (DeploymentFailure,) + AWS_ERRORS as e:
             reason = e.reason if isinstance(e, DeploymentFailure) else "AWS error: %s" % e
             self.module.fail_json(
@@ -692,7 +824,27 @@ class Rollout:
         live = self.plan["live_color"]
         self.record_previous(live)
         self.set_weights(rollout.weights_for(live, 100), phase="restore")
+        self.clear_progress()
         self.finish(other(live), live, 0)
+
+    def finish_cut_over(self):
+        """FINISH: the cut-over was watched to its end; scale the previous colour down unless an alarm fires."""
+        live = self.plan["live_color"]
+        firing = sorted(name for name, state in self.current["alarms"].items() if state == "ALARM")
+        if firing:
+            detail = "alarm(s) in ALARM: %s" % ", ".join(firing)
+            self.timeline.add("finish", "stop", weights=self.weights, alarms=self.current["alarms"], detail=detail)
+            self.module.fail_json(
+                msg="Not finishing the cut-over of %s to %s: %s. %s keeps running so that the rollback runbook"
+                " can move the traffic back to it; nothing was changed."
+                % (self.params["service"], self.services[live], detail, self.services[other(live)]),
+                **self.result(rolled_back=False),
+            )
+        self.finish(other(live), live, 0)
+
+    def complete_rollback(self):
+        """COMPLETE_ROLLBACK: a run died rolling back; finish its rollback and fail as it would have."""
+        self.fail("the run that deployed it died while rolling it back")
 
     def fail(self, reason):
         """Move all traffic back to the live colour, scale the new one to 0, and fail."""
@@ -705,8 +857,12 @@ class Rollout:
                 **self.result(rolled_back=False),
             )
         try:
+            recorded = self.progress and self.progress["step"] == rollout.ROLLING_BACK
+            if self.weights != rollout.weights_for(live, 100) and not recorded:
+                self.record_step(rollout.ROLLING_BACK, 0)  # a re-run after a crash completes the rollback
             self.set_weights(rollout.weights_for(live, 100), phase="rollback", decision="rollback")
             self.scale(new, 0)
+            self.clear_progress()
         except AWS_ERRORS as e:
             self.timeline.add("rollback", "failed", weights=self.weights, detail=str(e))
             self.module.fail_json_aws(
@@ -767,7 +923,7 @@ def main():
     try:
         current = read_current(clients, params)
         request = read_request(clients, params, current) if params["state"] == "present" else None
-        plan = make_plan(params, current, request)
+        plan = make_plan(params, current, request, clock.wall())
     except BlueGreenError as e:
         module.fail_json(msg=str(e))
     except AWS_ERRORS as e:
@@ -778,8 +934,15 @@ def main():
     if module.check_mode or plan["action"] == rollout.NOOP:
         result = run.result(rolled_back=False, live=plan["live_color"])
         result["changed"] = plan["action"] != rollout.NOOP
+        if plan.get("lock") and plan["action"] != rollout.NOOP:
+            module.warn("The rollout of %s is locked by %s until %s: a real run would be refused now"
+                        % (params["service"], plan["lock"]["owner"], plan["lock"]["expires"]))
         module.exit_json(msg=_message(plan, check_mode=module.check_mode), **dict(result, **extra))
 
+    try:
+        run.lock()
+    except AWS_ERRORS as e:
+        module.fail_json_aws(e, msg="Failed to take the rollout's lock of %s" % params["service"], **run.result(rolled_back=False))
     try:
         if plan["action"] in (rollout.DEPLOY, rollout.RESUME):
             run.deploy()
@@ -788,7 +951,9 @@ def main():
         elif plan["action"] == rollout.RESTORE:
             run.restore()
         elif plan["action"] == rollout.FINISH:
-            run.finish(other(plan["live_color"]), plan["live_color"], 0)
+            run.finish_cut_over()
+        elif plan["action"] == rollout.COMPLETE_ROLLBACK:
+            run.complete_rollback()
     except AWS_ERRORS as e:
         module.fail_json_aws(e, msg="Failed after the cut-over of %s" % params["service"], **run.result(rolled_back=False))
     for warning in run.warnings:
@@ -811,6 +976,8 @@ def _message(plan, check_mode=False):
         done = "roll back to %s (%s)" % (new, _short(plan["task_definition"]["target"]))
     elif plan["action"] == rollout.RESTORE:
         done = "move all traffic back to %s" % new
+    elif plan["action"] == rollout.COMPLETE_ROLLBACK:
+        done = "complete the interrupted rollback to %s" % services[other(plan["new_color"])]
     else:
         done = "finish the cut-over to %s" % new
     return (would + done) if check_mode else (done[0].upper() + done[1:] + ": done")

@@ -17,6 +17,8 @@ description:
   - A colour is healthy when its target group has at least
     C(ceil(desired_count * min_healthy_percent / 100)) targets in state C(healthy) and none in
     state C(unhealthy), as in M(mlops.aws_deploy.ecs_blue_green).
+  - Also reports the rollout's records on the listener rule - the step a deployment is watching
+    (RV(progress)) and who holds the rollout's lock until when (RV(lock)).
 author:
   - mlops.aws_deploy maintainers (@mlops-aws-deploy)
 options:
@@ -105,6 +107,23 @@ shifting:
   returned: always
   type: bool
   sample: false
+progress:
+  description:
+    - The step a deployment is watching, recorded on the listener rule from the moment its weights
+      are set until its watch passed; C(null) when no deployment is under way (or it ended).
+    - C(step) is the percent of traffic on C(color), or C(rollback) while a failed deployment moves
+      traffic back; C(started) and C(hold) say until when the step must be watched.
+  returned: always
+  type: dict
+  sample: {"step": 100, "color": "green", "task_definition": "mobileml-prod-backend:42",
+           "started": "2026-11-23T15:34:33Z", "hold": 300}
+lock:
+  description:
+    - Who holds the rollout's lock (host/process/random id) and until when (C(expires)), and whether
+      it is still held (C(held)); C(null) when no run holds it.
+  returned: always
+  type: dict
+  sample: {"owner": "ci-runner-7/4242/0f3a9c1e", "expires": "2026-11-23T15:36:33Z", "held": true}
 listener_rule_arn:
   description: ARN of the listener rule.
   returned: always
@@ -154,6 +173,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import ecs as ecs_utils  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout  # noqa: E402
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout_record  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import traffic  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import BlueGreenError  # noqa: E402
 
@@ -222,6 +242,12 @@ def main():
         module.fail_json_aws(e, msg="Failed to read the blue/green state of %s" % params["service"])
 
     live = rollout.live_color(current["weights"])
+    progress, lock = current["progress"], current["lock"]
+    if progress:
+        progress = dict(progress, started=progress["started"] and rollout_record.iso(progress["started"]))
+    if lock:
+        held = rollout_record.held_by_other(lock, None, rollout.Clock().wall())
+        lock = dict(lock, expires=rollout_record.iso(lock["expires"]), held=held)
     module.exit_json(
         changed=False,
         live_color=live,
@@ -232,6 +258,8 @@ def main():
         listener_rule_arn=current["rule"]["RuleArn"],
         task_definition=colors[live]["task_definition"],
         colors=colors,
+        progress=progress,
+        lock=lock,
     )
 
 

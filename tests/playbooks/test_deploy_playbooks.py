@@ -5,10 +5,13 @@ with boto3 by benchmarks/deploy/stack.py, so these tests do not depend on the in
 ECS tasks never run offline: the tests register target IPs the way ECS registers its tasks.
 """
 
+import os
+
 import boto3
 import pytest
 
 from benchmarks.deploy import stack
+from offline_aws.extensions import throttling
 
 NAME_PREFIX = "mobileml-local"  # inventories/local: app_name mobileml, env_name local
 SERVICE = f"{NAME_PREFIX}-backend"
@@ -86,3 +89,39 @@ def test_the_rollback_runbook_checks_the_service(run_playbook):
     run = run_playbook("playbooks/runbooks/rollback.yml", extra_vars={"service": "nope"})
     assert run.returncode != 0
     assert "Give -e service=<backend|ml>. Got service=nope." in run.stdout, run.output
+
+
+# ---------------------------------------------------------------- throttling (offline_aws/extensions/throttling.py)
+
+WAITS = ("DescribeServices", "DescribeTargetHealth", "DescribeAlarms")
+
+
+def test_one_throttle_in_each_wait_of_a_deploy_changes_nothing(run_playbook, backend, aws):
+    # aws_max_attempts=1: botocore does not retry, so the module's own retries and waits must.
+    boto3.client("cloudwatch").put_metric_alarm(
+        AlarmName=f"{SERVICE}-green-5xx", Namespace="AWS/ApplicationELB", MetricName="HTTPCode_Target_5XX_Count",
+        Statistic="Sum", Period=60, EvaluationPeriods=1, Threshold=5, ComparisonOperator="GreaterThanThreshold",
+    )
+    # The 1st call of each wait's operation by the deploy task (the info and plan tasks make some first).
+    throttling.configure(aws.endpoint, nth={op: [1, 3, 5, 7] for op in WAITS})
+    run = run_playbook(
+        "playbooks/deploy.yml",
+        extra_vars={"service": "backend", "image_tag": "v2", "aws_max_attempts": 1, "deploy_strategy": "canary",
+                    "deploy_interval": 1, "deploy_alarms": ["mobileml-local-{service}-{color}-5xx"]},
+    ).check()
+    throttled = throttling.configure(aws.endpoint)["throttled"]  # and off, for the reads below
+    assert {op.split(":")[1] for op in throttled} == set(WAITS), throttled
+    assert live(backend) == ("green", f"{IMAGE}:v2", {"blue": 0, "green": 1}, {"blue": 0, "green": 100}), run.output
+
+
+@pytest.mark.parametrize("seed", range(int(os.environ.get("THROTTLED_DEPLOYS", "1"))))
+def test_a_deploy_at_30_percent_throttling_succeeds(run_playbook, backend, aws, seed):
+    # Every call of the run has a 30% chance of AWS's throttling error; the connection settings'
+    # retries (botocore standard mode, 10 attempts) and the module's own must get every deploy through.
+    # THROTTLED_DEPLOYS=10 (make test-throttling) runs ten of them.
+    throttling.configure(aws.endpoint, share=0.3, seed=seed)
+    run = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"}).check()
+    throttled = throttling.report(aws.endpoint)["throttled"]
+    throttling.configure(aws.endpoint)  # off, for the reads below
+    assert sum(throttled.values()) > 0
+    assert live(backend) == ("green", f"{IMAGE}:v2", {"blue": 0, "green": 1}, {"blue": 0, "green": 100}), run.output
