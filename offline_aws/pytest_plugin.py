@@ -3,13 +3,19 @@
 `offline_aws` (session): one server per test session (per xdist worker), or the one named by
 OFFLINE_AWS_ENDPOINT when a caller already runs it. `aws` (function): the server after a reset,
 with its variables set in os.environ for the test (and so for every subprocess it starts).
+`authorized_aws` (function): the same with IAM enforced; the test's own credentials are those of
+an operator allowed every action, and `authorized_aws.as_service(service, role_arn)` gives the
+credentials a service (ECS, CodeBuild, SageMaker) would hand its workload.
 """
 
 import os
 
+from dataclasses import dataclass
+
+import boto3
 import pytest
 
-from offline_aws import server
+from offline_aws import authorization, server
 
 
 @pytest.fixture(scope="session")
@@ -27,7 +33,41 @@ def offline_aws(tmp_path_factory):
 
 @pytest.fixture
 def aws(offline_aws, monkeypatch):
+    authorization.relax(offline_aws.endpoint)  # a test that enforced IAM may have stopped early
     offline_aws.reset()
     for key, value in offline_aws.environment().items():
         monkeypatch.setenv(key, value)
     return offline_aws
+
+
+@dataclass
+class AuthorizedAWS:
+    server: server.OfflineAWS
+    operator: dict
+    admin: dict
+
+    @property
+    def endpoint(self):
+        return self.server.endpoint
+
+    def as_service(self, service, role_arn):
+        """Credentials (AWS_* variables) of role_arn as `service` assumes it for its workload."""
+        return authorization.assume_role_as_service(self.endpoint, self.admin, service, role_arn)
+
+    def session(self, env):
+        return authorization.session(self.endpoint, env)
+
+
+@pytest.fixture
+def authorized_aws(aws, monkeypatch):
+    operator, admin = authorization.bootstrap(aws.endpoint)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    for key, value in operator.items():
+        monkeypatch.setenv(key, value)
+    # boto3's default session keeps the credentials it first found: make it read these.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+    try:
+        yield AuthorizedAWS(aws, operator, admin)
+    finally:
+        authorization.relax(aws.endpoint)
+        boto3.DEFAULT_SESSION = None
