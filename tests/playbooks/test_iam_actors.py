@@ -8,10 +8,14 @@ would hand that actor (a task role assumed by ECS, ...), and expects what AWS wo
 
 import boto3
 
+from benchmarks.deploy import stack
+
 PREFIX = "mobileml-local"
 BUCKET = f"{PREFIX}-models"
 POINTER = "/mobileml/local/model-version"
 ACCOUNT = "123456789012"
+SERVICE = f"{PREFIX}-backend"
+IMAGE = f"127.0.0.1:5000/{PREFIX}/backend-api"
 
 
 def test_ml_task_role_reads_the_sse_kms_model_and_its_pointer_as_ecs_hands_them(run_playbook, authorized_aws):
@@ -24,3 +28,24 @@ def test_ml_task_role_reads_the_sse_kms_model_and_its_pointer_as_ecs_hands_them(
     body = ml_service.client("s3").get_object(Bucket=BUCKET, Key="models/1/model.tar.gz")["Body"].read()
     assert body == b"bundle"
     assert ml_service.client("ssm").get_parameter(Name=POINTER)["Parameter"]["Value"]
+
+
+def act_as(monkeypatch, credentials):
+    """Make the next playbook run call AWS with these credentials only (no operator fallback)."""
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    for key, value in credentials.items():
+        monkeypatch.setenv(key, value)
+
+
+def test_deploy_runs_under_the_codebuild_role_of_the_pipeline(run_playbook, authorized_aws, monkeypatch):
+    run_playbook("playbooks/pipeline.yml").check()  # creates the CodeBuild role and its policy
+    created = stack.create(SERVICE, PREFIX, container="backend-api", image=f"{IMAGE}:v1", port=8000)
+    for color in ("blue", "green"):
+        stack.register_targets(created["target_groups"][color], 1)
+
+    codebuild_role = f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-codebuild"
+    act_as(monkeypatch, authorized_aws.as_service("codebuild.amazonaws.com", codebuild_role))
+    # Before the fix: AccessDenied ... application-autoscaling:DescribeScalableTargets (the first task).
+    deploy = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"})
+    assert deploy.returncode == 0, deploy.output
+    assert "green" in deploy.stdout
