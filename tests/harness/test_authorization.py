@@ -80,3 +80,11 @@ def test_a_service_assumes_only_roles_that_trust_it(authorized_aws):
 
 def test_the_next_test_runs_unchecked_again(aws):
     boto3.client("s3").create_bucket(Bucket="unchecked")
+
+
+def test_cloudwatch_actions_carry_their_iam_prefix(authorized_aws):
+    arn = role("task", [{"Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"}])
+    cloudwatch = authorized_aws.session(authorized_aws.as_service("ecs-tasks.amazonaws.com", arn)).client("cloudwatch")
+    assert cloudwatch.describe_alarms()["MetricAlarms"] == []
+    with pytest.raises(ClientError, match="cloudwatch:PutMetricData"):
+        cloudwatch.put_metric_data(Namespace="App", MetricData=[{"MetricName": "m", "Value": 1.0}])

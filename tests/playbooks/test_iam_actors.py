@@ -49,3 +49,30 @@ def test_deploy_runs_under_the_codebuild_role_of_the_pipeline(run_playbook, auth
     deploy = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"})
     assert deploy.returncode == 0, deploy.output
     assert "green" in deploy.stdout
+
+
+def test_sagemaker_run_without_model_store_facts_keeps_the_key_and_the_alarm_rights(run_playbook, authorized_aws):
+    run_playbook("playbooks/ml.yml").check()  # the model store alone (ml_serving: ecs)
+    boto3.client("s3").put_object(Bucket=BUCKET, Key="models/1/model.tar.gz", Body=b"bundle")  # SSE-KMS by default
+    uri = f"s3://{BUCKET}/models/1/model.tar.gz"
+    run_playbook(
+        "tests/playbooks/actors/sagemaker_alone.yml",
+        extra_vars={"sagemaker_model_data_url": uri, "sagemaker_model_version": "1", "sagemaker_rollback_on_alarms": True},
+    ).check()
+
+    sagemaker = boto3.client("sagemaker")
+    live = sagemaker.describe_endpoint(EndpointName=f"{PREFIX}-model")
+    config = sagemaker.describe_endpoint_config(EndpointConfigName=live["EndpointConfigName"])
+    key = boto3.client("kms").describe_key(KeyId=f"alias/{PREFIX}-models")["KeyMetadata"]["Arn"]
+    assert config.get("KmsKeyId") == key
+
+    execution_role = f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-sagemaker"
+    as_sagemaker = authorized_aws.session(authorized_aws.as_service("sagemaker.amazonaws.com", execution_role))
+    # Before the fix: AccessDenied ... kms:Decrypt (the policy lost its key statement).
+    assert as_sagemaker.client("s3").get_object(Bucket=BUCKET, Key="models/1/model.tar.gz")["Body"].read() == b"bundle"
+    # Before the fix: AccessDenied ... cloudwatch:DescribeAlarms (SageMaker reads the rollback alarms with this role).
+    alarms = as_sagemaker.client("cloudwatch").describe_alarms(AlarmNames=[f"{PREFIX}-model-5xx"])["MetricAlarms"]
+    assert [alarm["AlarmName"] for alarm in alarms] == [f"{PREFIX}-model-5xx"]
+    as_sagemaker.client("cloudwatch").put_metric_data(
+        Namespace="/aws/sagemaker/Endpoints", MetricData=[{"MetricName": "CPUUtilization", "Value": 1.0}]
+    )
