@@ -17,7 +17,10 @@ from offline_aws import REGION
 from offline_aws.extensions.sts_assume_role_as_service import SERVICE_PRINCIPAL_TAG
 
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-ASSUME_ANY_ROLE = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}
+ASSUME_ANY_ROLE = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+}
 
 
 def _reset_auth(endpoint, unchecked_requests):

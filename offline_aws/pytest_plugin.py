@@ -6,10 +6,13 @@ with its variables set in os.environ for the test (and so for every subprocess i
 `authorized_aws` (function): the same with IAM enforced; the test's own credentials are those of
 an operator allowed every action, and `authorized_aws.as_service(service, role_arn)` gives the
 credentials a service (ECS, CodeBuild, SageMaker) would hand its workload.
+`iam_propagation(seconds)` (function): refuse roles younger than `seconds` for the rest of the test
+(extensions/iam_role_propagation.py), as AWS does right after CreateRole.
 """
 
+import json
 import os
-
+import urllib.request
 from dataclasses import dataclass
 
 import boto3
@@ -71,3 +74,23 @@ def authorized_aws(aws, monkeypatch):
     finally:
         authorization.relax(aws.endpoint)
         boto3.DEFAULT_SESSION = None
+
+
+def set_iam_propagation_delay(endpoint, seconds):
+    """Refuse roles younger than `seconds` (0: never) in CreateProject, CreatePipeline, CreateModel."""
+    request = urllib.request.Request(  # noqa: S310 (our loopback server)
+        f"{endpoint}/moto-api/config",
+        data=json.dumps({"iam_propagation_seconds": seconds}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our loopback server)
+        return json.loads(response.read())["iam_propagation_seconds"]
+
+
+@pytest.fixture
+def iam_propagation(aws):
+    try:
+        yield lambda seconds: set_iam_propagation_delay(aws.endpoint, seconds)
+    finally:
+        set_iam_propagation_delay(aws.endpoint, 0)

@@ -47,15 +47,19 @@ def too_young(backend, role_arn):
     return role is not None and utcnow() - role.create_date < timedelta(seconds=delay[SETTING])
 
 
-def create_project(self, project_name, description, project_source, artifacts, environment, service_role, *args, **kwargs):
+def create_project(self, project_name, description, project_source, artifacts, environment, service_role, *args, **kw):
     if too_young(self, service_role):
         raise InvalidInputException(f"CodeBuild is not authorized to perform: sts:AssumeRole on {service_role}")
-    return _create_project(self, project_name, description, project_source, artifacts, environment, service_role, *args, **kwargs)
+    return _create_project(
+        self, project_name, description, project_source, artifacts, environment, service_role, *args, **kw
+    )
 
 
 def create_pipeline(self, pipeline, *args, **kwargs):
     if too_young(self, pipeline.get("roleArn")):
-        raise InvalidStructureException(f"CodePipeline is not authorized to perform AssumeRole on role {pipeline['roleArn']}")
+        raise InvalidStructureException(
+            f"CodePipeline is not authorized to perform AssumeRole on role {pipeline['roleArn']}"
+        )
     return _create_pipeline(self, pipeline, *args, **kwargs)
 
 

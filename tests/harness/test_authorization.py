@@ -33,10 +33,8 @@ def test_the_shared_test_key_is_refused_once_iam_is_enforced(authorized_aws):
 
 def test_a_statement_scoped_to_a_resource_grants_its_action(authorized_aws):
     boto3.client("ssm").put_parameter(Name="/app/dev/model-version", Value="7", Type="String")
-    arn = role(
-        "task",
-        [{"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/dev/*"}],
-    )
+    parameters = f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/dev/*"
+    arn = role("task", [{"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": parameters}])
     ssm = authorized_aws.session(authorized_aws.as_service("ecs-tasks.amazonaws.com", arn)).client("ssm")
     assert ssm.get_parameter(Name="/app/dev/model-version")["Parameter"]["Value"] == "7"
 
@@ -64,7 +62,8 @@ def test_an_explicit_deny_on_every_resource_wins(authorized_aws):
 def test_s3_resources_stay_scoped(authorized_aws):
     boto3.client("s3").create_bucket(Bucket="models-bucket")
     boto3.client("s3").put_object(Bucket="models-bucket", Key="other/m", Body=b"x")
-    arn = role("task", [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::models-bucket/models/*"}])
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::models-bucket/models/*"}
+    arn = role("task", [statement])
     s3 = authorized_aws.session(authorized_aws.as_service("ecs-tasks.amazonaws.com", arn)).client("s3")
     with pytest.raises(ClientError, match="AccessDenied"):
         s3.get_object(Bucket="models-bucket", Key="other/m")

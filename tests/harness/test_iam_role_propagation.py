@@ -2,7 +2,6 @@
 
 import json
 import time
-import urllib.request
 
 import boto3
 import pytest
@@ -14,23 +13,11 @@ def trust(service):
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def set_delay(endpoint, seconds):
-    request = urllib.request.Request(  # noqa: S310 (loopback)
-        f"{endpoint}/moto-api/config",
-        data=json.dumps({"iam_propagation_seconds": seconds}).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
-        return json.loads(response.read())
-
-
 @pytest.fixture
-def propagation(aws):
+def propagation(aws, iam_propagation):
     # Long enough for a loaded machine to make the next call inside it.
-    assert set_delay(aws.endpoint, 60)["iam_propagation_seconds"] == 60
-    yield aws
-    set_delay(aws.endpoint, 0)
+    assert iam_propagation(60) == 60
+    return iam_propagation
 
 
 def new_role(service):
@@ -42,7 +29,7 @@ def test_sagemaker_create_model_refuses_a_young_role_then_accepts_it(propagation
     sagemaker = boto3.client("sagemaker")
     with pytest.raises(ClientError, match=f"ValidationException.*Could not assume role {arn}"):
         sagemaker.create_model(ModelName="m", ExecutionRoleArn=arn, PrimaryContainer={"Image": "i:1"})
-    set_delay(propagation.endpoint, 0.2)
+    propagation(0.2)
     time.sleep(0.3)  # the role is now older than the delay
     sagemaker.create_model(ModelName="m", ExecutionRoleArn=arn, PrimaryContainer={"Image": "i:1"})
 
@@ -61,9 +48,11 @@ def test_codebuild_create_project_refuses_a_young_role(propagation):
 
 def test_codepipeline_create_pipeline_refuses_a_young_role(propagation):
     arn = new_role("codepipeline.amazonaws.com")
-    stage = {"name": "S", "actions": [{"name": "a", "actionTypeId": {"category": "Source", "owner": "AWS",
-             "provider": "S3", "version": "1"}, "configuration": {}, "outputArtifacts": [{"name": "o"}]}]}
-    pipeline = {"name": "pipe", "roleArn": arn, "artifactStore": {"type": "S3", "location": "artifacts"}, "stages": [stage, stage]}
+    source = {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}
+    action = {"name": "a", "actionTypeId": source, "configuration": {}, "outputArtifacts": [{"name": "o"}]}
+    stage = {"name": "S", "actions": [action]}
+    store = {"type": "S3", "location": "artifacts"}
+    pipeline = {"name": "pipe", "roleArn": arn, "artifactStore": store, "stages": [stage, stage]}
     with pytest.raises(ClientError, match=f"InvalidStructureException.*perform AssumeRole on role {arn}"):
         boto3.client("codepipeline").create_pipeline(pipeline=pipeline)
 

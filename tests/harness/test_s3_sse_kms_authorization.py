@@ -18,7 +18,9 @@ def store(authorized_aws):
     key = boto3.client("kms").create_key()["KeyMetadata"]["Arn"]
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="model-store")
-    s3.put_object(Bucket="model-store", Key="models/1/model.tar.gz", Body=b"m", ServerSideEncryption="aws:kms", SSEKMSKeyId=key)
+    s3.put_object(
+        Bucket="model-store", Key="models/1/model.tar.gz", Body=b"m", ServerSideEncryption="aws:kms", SSEKMSKeyId=key
+    )
     s3.put_object(Bucket="model-store", Key="plain.txt", Body=b"p")
     return key
 

@@ -16,6 +16,8 @@ POINTER = "/mobileml/local/model-version"
 ACCOUNT = "123456789012"
 SERVICE = f"{PREFIX}-backend"
 IMAGE = f"127.0.0.1:5000/{PREFIX}/backend-api"
+# Longer than a loaded machine takes from CreateRole to the call that hands the role over.
+PROPAGATION_SECONDS = 40
 
 
 def test_ml_task_role_reads_the_sse_kms_model_and_its_pointer_as_ecs_hands_them(run_playbook, authorized_aws):
@@ -37,8 +39,15 @@ def act_as(monkeypatch, credentials):
         monkeypatch.setenv(key, value)
 
 
-def test_deploy_runs_under_the_codebuild_role_of_the_pipeline(run_playbook, authorized_aws, monkeypatch):
-    run_playbook("playbooks/pipeline.yml").check()  # creates the CodeBuild role and its policy
+def test_deploy_runs_under_the_codebuild_role_of_the_pipeline(
+    run_playbook, authorized_aws, monkeypatch, iam_propagation
+):
+    # On a fresh account the new roles are refused for a while: the role retries exactly that error.
+    iam_propagation(PROPAGATION_SECONDS)
+    # Before the fix: CodeBuild is not authorized to perform: sts:AssumeRole on <the new role>.
+    pipeline = run_playbook("playbooks/pipeline.yml").check()  # creates the CodeBuild role and its policy
+    assert "FAILED - RETRYING: [localhost]: Create or update each CodeBuild project" in pipeline.stdout
+    iam_propagation(0)
     created = stack.create(SERVICE, PREFIX, container="backend-api", image=f"{IMAGE}:v1", port=8000)
     for color in ("blue", "green"):
         stack.register_targets(created["target_groups"][color], 1)
@@ -51,13 +60,22 @@ def test_deploy_runs_under_the_codebuild_role_of_the_pipeline(run_playbook, auth
     assert "green" in deploy.stdout
 
 
-def test_sagemaker_run_without_model_store_facts_keeps_the_key_and_the_alarm_rights(run_playbook, authorized_aws):
+def test_sagemaker_run_without_model_store_facts_keeps_the_key_and_the_alarm_rights(
+    run_playbook, authorized_aws, iam_propagation
+):
     run_playbook("playbooks/ml.yml").check()  # the model store alone (ml_serving: ecs)
     boto3.client("s3").put_object(Bucket=BUCKET, Key="models/1/model.tar.gz", Body=b"bundle")  # SSE-KMS by default
     uri = f"s3://{BUCKET}/models/1/model.tar.gz"
+    # The execution role is created in this run: CreateModel is refused until it has propagated
+    # (before the fix: ValidationException Could not assume role <arn>).
+    iam_propagation(PROPAGATION_SECONDS)
     run_playbook(
         "tests/playbooks/actors/sagemaker_alone.yml",
-        extra_vars={"sagemaker_model_data_url": uri, "sagemaker_model_version": "1", "sagemaker_rollback_on_alarms": True},
+        extra_vars={
+            "sagemaker_model_data_url": uri,
+            "sagemaker_model_version": "1",
+            "sagemaker_rollback_on_alarms": True,
+        },
     ).check()
 
     sagemaker = boto3.client("sagemaker")
