@@ -6,10 +6,16 @@ operator, then makes the calls of the actor that role's policy is for, with the 
 would hand that actor (a task role assumed by ECS, ...), and expects what AWS would answer.
 """
 
+import json
+from pathlib import Path
+
 import boto3
+import pytest
 
 from benchmarks.deploy import stack
+from offline_aws import authorization
 
+REPO = Path(__file__).resolve().parents[2]
 PREFIX = "mobileml-local"
 BUCKET = f"{PREFIX}-models"
 POINTER = "/mobileml/local/model-version"
@@ -41,7 +47,7 @@ def act_as(monkeypatch, credentials):
 
 def test_deploy_runs_under_the_codebuild_role_of_the_pipeline(
     run_playbook, authorized_aws, monkeypatch, iam_propagation
-):
+):  # the pipeline's Deploy stage
     # On a fresh account the new roles are refused for a while: the role retries exactly that error.
     iam_propagation(PROPAGATION_SECONDS)
     # Before the fix: CodeBuild is not authorized to perform: sts:AssumeRole on <the new role>.
@@ -94,3 +100,42 @@ def test_sagemaker_run_without_model_store_facts_keeps_the_key_and_the_alarm_rig
     as_sagemaker.client("cloudwatch").put_metric_data(
         Namespace="/aws/sagemaker/Endpoints", MetricData=[{"MetricName": "CPUUtilization", "Value": 1.0}]
     )
+
+
+def deployer_policy(without_action=None):
+    """policies/deployer.json, optionally without the statement that grants `without_action`."""
+    policy = json.loads((REPO / "policies" / "deployer.json").read_text())
+    if without_action:
+        kept = [s for s in policy["Statement"] if without_action not in s["Action"]]
+        assert len(kept) == len(policy["Statement"]) - 1, f"one statement grants {without_action}"
+        policy["Statement"] = kept
+    return policy
+
+
+@pytest.fixture
+def backend_stack(authorized_aws):
+    created = stack.create(SERVICE, PREFIX, container="backend-api", image=f"{IMAGE}:v1", port=8000)
+    for color in ("blue", "green"):
+        stack.register_targets(created["target_groups"][color], 1)
+    return created
+
+
+def test_deploy_and_rollback_run_under_the_shipped_deployer_policy(
+    run_playbook, authorized_aws, backend_stack, monkeypatch
+):
+    deployer = authorization.create_user(authorized_aws.endpoint, authorized_aws.admin, "deployer", deployer_policy())
+    act_as(monkeypatch, deployer)
+    run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"}).check()
+    rollback = run_playbook("playbooks/runbooks/rollback.yml", extra_vars={"service": "backend"}).check()
+    assert "Roll back to mobileml-local-backend-blue" in rollback.stdout
+
+
+def test_deploy_without_the_traffic_statement_fails_with_access_denied_naming_modify_rule(
+    run_playbook, authorized_aws, backend_stack, monkeypatch
+):
+    policy = deployer_policy(without_action="elasticloadbalancing:ModifyRule")
+    act_as(monkeypatch, authorization.create_user(authorized_aws.endpoint, authorized_aws.admin, "deployer", policy))
+    deploy = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"})
+    assert deploy.returncode != 0
+    assert "AccessDenied" in deploy.stdout, deploy.output
+    assert "is not authorized to perform: elasticloadbalancing:ModifyRule" in deploy.stdout, deploy.output
