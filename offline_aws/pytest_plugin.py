@@ -6,8 +6,9 @@ with its variables set in os.environ for the test (and so for every subprocess i
 `authorized_aws` (function): the same with IAM enforced; the test's own credentials are those of
 an operator allowed every action, and `authorized_aws.as_service(service, role_arn)` gives the
 credentials a service (ECS, CodeBuild, SageMaker) would hand its workload.
-`iam_propagation(seconds)` (function): refuse roles younger than `seconds` for the rest of the test
-(extensions/iam_role_propagation.py), as AWS does right after CreateRole.
+`iam_propagation(seconds=0, refusals=0)` (function): refuse roles younger than `seconds`, or each
+role's first `refusals` uses, for the rest of the test (extensions/iam_role_propagation.py), as AWS
+does right after CreateRole.
 """
 
 import json
@@ -76,11 +77,12 @@ def authorized_aws(aws, monkeypatch):
         boto3.DEFAULT_SESSION = None
 
 
-def set_iam_propagation_delay(endpoint, seconds):
-    """Refuse roles younger than `seconds` (0: never) in CreateProject, CreatePipeline, CreateModel."""
+def set_iam_propagation_delay(endpoint, seconds=0, refusals=0):
+    """Refuse roles younger than `seconds`, or their first `refusals` uses (0, 0: never), in
+    CodeBuild CreateProject, CodePipeline CreatePipeline and SageMaker CreateModel."""
     request = urllib.request.Request(  # noqa: S310 (our loopback server)
         f"{endpoint}/moto-api/config",
-        data=json.dumps({"iam_propagation_seconds": seconds}).encode(),
+        data=json.dumps({"iam_propagation_seconds": seconds, "iam_propagation_refusals": refusals}).encode(),
         headers={"Content-Type": "application/json"},
         method="POST",
     )
@@ -91,6 +93,6 @@ def set_iam_propagation_delay(endpoint, seconds):
 @pytest.fixture
 def iam_propagation(aws):
     try:
-        yield lambda seconds: set_iam_propagation_delay(aws.endpoint, seconds)
+        yield lambda seconds=0, refusals=0: set_iam_propagation_delay(aws.endpoint, seconds, refusals)
     finally:
         set_iam_propagation_delay(aws.endpoint, 0)

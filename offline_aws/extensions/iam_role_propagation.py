@@ -11,7 +11,9 @@ role seconds after CreateRole cannot assume it yet and refuses the call:
   that the role exists and allows principal 'sagemaker.amazonaws.com' to assume the role."
 The delay is `OFFLINE_AWS_IAM_PROPAGATION_SECONDS` in the server's environment (0, the default,
 turns it off), changeable while it runs with `POST /moto-api/config
-{"iam_propagation_seconds": N}` (tests switch it on around the calls they prove).
+{"iam_propagation_seconds": N}` (tests switch it on around the calls they prove). On a loaded
+machine wall time is a poor clock, so `{"iam_propagation_refusals": N}` refuses instead each role's
+first N uses by these calls (counted from when it is set): a retry is then proven whatever the load.
 """
 
 import os
@@ -29,7 +31,9 @@ from moto.sagemaker.models import SageMakerModelBackend
 from moto.utilities.utils import get_partition
 
 SETTING = "iam_propagation_seconds"
-delay = {SETTING: float(os.environ.get("OFFLINE_AWS_IAM_PROPAGATION_SECONDS", "0"))}
+REFUSALS = "iam_propagation_refusals"
+delay = {SETTING: float(os.environ.get("OFFLINE_AWS_IAM_PROPAGATION_SECONDS", "0")), REFUSALS: 0}
+refusals_left = {}  # role ARN -> how many more of its uses are refused
 
 _create_project = CodeBuildBackend.create_project
 _create_pipeline = CodePipelineBackend.create_pipeline
@@ -39,12 +43,18 @@ _get_config = MotoAPIBackend.get_config
 
 
 def too_young(backend, role_arn):
-    """True when role_arn names a role created less than the delay ago (unknown roles: moto's checks)."""
-    if not delay[SETTING] or not role_arn:
+    """True when role_arn names a role IAM has not propagated yet (unknown roles: moto's checks)."""
+    if not (delay[SETTING] or delay[REFUSALS]) or not role_arn:
         return False
     iam = iam_backends[backend.account_id][get_partition(backend.region_name)]
     role = next((role for role in iam.roles.values() if role.arn == role_arn), None)
-    return role is not None and utcnow() - role.create_date < timedelta(seconds=delay[SETTING])
+    if role is None:
+        return False
+    left = refusals_left.setdefault(role_arn, delay[REFUSALS])
+    if left > 0:
+        refusals_left[role_arn] = left - 1
+        return True
+    return utcnow() - role.create_date < timedelta(seconds=delay[SETTING])
 
 
 def create_project(self, project_name, description, project_source, artifacts, environment, service_role, *args, **kw):
@@ -75,11 +85,14 @@ def create_model(self, model_name, execution_role_arn, *args, **kwargs):
 def set_config(self, config):
     if SETTING in config:
         delay[SETTING] = float(config[SETTING])
+    if REFUSALS in config:
+        delay[REFUSALS] = int(config[REFUSALS])
+        refusals_left.clear()
     return _set_config(self, config)
 
 
 def get_config(self):
-    return {**_get_config(self), SETTING: delay[SETTING]}
+    return {**_get_config(self), SETTING: delay[SETTING], REFUSALS: delay[REFUSALS]}
 
 
 def apply():

@@ -60,3 +60,13 @@ def test_codepipeline_create_pipeline_refuses_a_young_role(propagation):
 def test_off_by_default(aws):
     arn = new_role("sagemaker.amazonaws.com")
     boto3.client("sagemaker").create_model(ModelName="m", ExecutionRoleArn=arn, PrimaryContainer={"Image": "i:1"})
+
+
+def test_refusals_count_each_roles_first_uses_whatever_the_time(aws, iam_propagation):
+    iam_propagation(refusals=2)
+    arn = new_role("sagemaker.amazonaws.com")
+    sagemaker = boto3.client("sagemaker")
+    for _ in range(2):
+        with pytest.raises(ClientError, match="Could not assume role"):
+            sagemaker.create_model(ModelName="m", ExecutionRoleArn=arn, PrimaryContainer={"Image": "i:1"})
+    sagemaker.create_model(ModelName="m", ExecutionRoleArn=arn, PrimaryContainer={"Image": "i:1"})

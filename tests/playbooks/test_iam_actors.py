@@ -22,8 +22,17 @@ POINTER = "/mobileml/local/model-version"
 ACCOUNT = "123456789012"
 SERVICE = f"{PREFIX}-backend"
 IMAGE = f"127.0.0.1:5000/{PREFIX}/backend-api"
-# Longer than a loaded machine takes from CreateRole to the call that hands the role over.
-PROPAGATION_SECONDS = 40
+# Each new role is refused this many times by the call that hands it to its service (wall time
+# is no clock on a loaded machine: the count makes the retry happen whatever the load).
+PROPAGATION_REFUSALS = 2
+
+
+@pytest.fixture
+def backend_stack(authorized_aws):
+    created = stack.create(SERVICE, PREFIX, container="backend-api", image=f"{IMAGE}:v1", port=8000)
+    for color in ("blue", "green"):
+        stack.register_targets(created["target_groups"][color], 1)
+    return created
 
 
 def test_ml_task_role_reads_the_sse_kms_model_and_its_pointer_as_ecs_hands_them(run_playbook, authorized_aws):
@@ -46,17 +55,15 @@ def act_as(monkeypatch, credentials):
 
 
 def test_deploy_runs_under_the_codebuild_role_of_the_pipeline(
-    run_playbook, authorized_aws, monkeypatch, iam_propagation
+    run_playbook, authorized_aws, backend_stack, monkeypatch, iam_propagation
 ):  # the pipeline's Deploy stage
     # On a fresh account the new roles are refused for a while: the role retries exactly that error.
-    iam_propagation(PROPAGATION_SECONDS)
+    iam_propagation(refusals=PROPAGATION_REFUSALS)
     # Before the fix: CodeBuild is not authorized to perform: sts:AssumeRole on <the new role>.
     pipeline = run_playbook("playbooks/pipeline.yml").check()  # creates the CodeBuild role and its policy
     assert "FAILED - RETRYING: [localhost]: Create or update each CodeBuild project" in pipeline.stdout
+    assert "FAILED - RETRYING: [localhost]: Create or update the pipeline" in pipeline.stdout
     iam_propagation(0)
-    created = stack.create(SERVICE, PREFIX, container="backend-api", image=f"{IMAGE}:v1", port=8000)
-    for color in ("blue", "green"):
-        stack.register_targets(created["target_groups"][color], 1)
 
     codebuild_role = f"arn:aws:iam::{ACCOUNT}:role/{PREFIX}-codebuild"
     act_as(monkeypatch, authorized_aws.as_service("codebuild.amazonaws.com", codebuild_role))
@@ -74,7 +81,7 @@ def test_sagemaker_run_without_model_store_facts_keeps_the_key_and_the_alarm_rig
     uri = f"s3://{BUCKET}/models/1/model.tar.gz"
     # The execution role is created in this run: CreateModel is refused until it has propagated
     # (before the fix: ValidationException Could not assume role <arn>).
-    iam_propagation(PROPAGATION_SECONDS)
+    iam_propagation(refusals=PROPAGATION_REFUSALS)
     run_playbook(
         "tests/playbooks/actors/sagemaker_alone.yml",
         extra_vars={
@@ -110,14 +117,6 @@ def deployer_policy(without_action=None):
         assert len(kept) == len(policy["Statement"]) - 1, f"one statement grants {without_action}"
         policy["Statement"] = kept
     return policy
-
-
-@pytest.fixture
-def backend_stack(authorized_aws):
-    created = stack.create(SERVICE, PREFIX, container="backend-api", image=f"{IMAGE}:v1", port=8000)
-    for color in ("blue", "green"):
-        stack.register_targets(created["target_groups"][color], 1)
-    return created
 
 
 def test_deploy_and_rollback_run_under_the_shipped_deployer_policy(
