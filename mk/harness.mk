@@ -9,3 +9,10 @@ lint: test-lint
 test-lint: bootstrap ## ruff on all Python, ansible-lint (production profile) on roles and playbooks
 	$(BIN)/ruff check .
 	$(BIN)/ansible-lint --profile production --offline
+
+.PHONY: bench-iam
+IAM_LOG := $(CURDIR)/.build/iam-actions.jsonl
+bench-iam: bootstrap ## figures: per actor, API calls and distinct IAM actions used vs granted (tests/playbooks/test_iam_actors.py, ~5 min)
+	mkdir -p .build && rm -f $(IAM_LOG)
+	OFFLINE_AWS_ACTION_LOG=$(IAM_LOG) $(PY) -m pytest -q -p no:cacheprovider -n 2 tests/playbooks/test_iam_actors.py
+	$(PY) benchmarks/iam/report.py $(IAM_LOG) --policy deployer=policies/deployer.json $(BENCH_ARGS)

@@ -570,6 +570,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import autoscaling
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import iam_propagation
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import sagemaker
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.endpoint_config import DesiredEndpoint
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.endpoint_config import SpecError
@@ -807,7 +808,13 @@ class EndpointRun:
                 autoscaling.apply_step(self.scaling, self.name, step)
             elif action == "create_model":
                 request = self.desired.model_request_by_name(step["model_name"])
-                self.client.create_model(ModelName=step["model_name"], Tags=self._tag_list(), aws_retry=True, **request)
+                # A role created moments ago (same play) is refused until IAM has propagated it.
+                iam_propagation.call_while_role_propagates(
+                    lambda: self.client.create_model(
+                        ModelName=step["model_name"], Tags=self._tag_list(), aws_retry=True, **request
+                    ),
+                    iam_propagation.SAGEMAKER_ASSUME_ROLE,
+                )
             elif action == "create_endpoint_config":
                 self.client.create_endpoint_config(
                     EndpointConfigName=step["endpoint_config_name"], Tags=self._tag_list(), aws_retry=True,

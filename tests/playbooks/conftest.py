@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from offline_aws.pytest_plugin import aws, offline_aws  # noqa: F401 (fixtures)
+from offline_aws.pytest_plugin import authorized_aws, aws, iam_propagation, offline_aws  # noqa: F401 (fixtures)
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK_TIMEOUT_SECONDS = 900

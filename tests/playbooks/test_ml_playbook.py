@@ -101,8 +101,9 @@ def test_sagemaker_serves_the_promoted_version_converges_and_rolls_out_the_next(
     assert statements["ReadModelBundles"]["Resource"] == [f"arn:aws:s3:::{BUCKET}/models/*"]
     assert statements["UseModelStoreKey"]["Action"] == ["kms:Decrypt"]
     assert "WriteDataCapture" not in statements  # capture is off offline
-    # Only the ECR token call (which has no resource) is allowed on "*".
-    assert [sid for sid, s in statements.items() if "*" in s["Resource"]] == ["AuthenticateToEcr"]
+    # Only the calls that have no resource are allowed on "*": the ECR token, metric data (by namespace).
+    on_any_resource = [sid for sid, s in statements.items() if "*" in s["Resource"]]
+    assert on_any_resource == ["AuthenticateToEcr", "PublishSageMakerMetrics"]
 
     # Promotion moves the pointer to version 8: a new hashed configuration goes live.
     uri = upload_bundle("8")
