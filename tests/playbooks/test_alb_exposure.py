@@ -1,0 +1,68 @@
+"""Who reaches each service through the internet-facing ALB (roles/alb: alb_public_services).
+
+/api/* (the backend, API key) answers anyone; /ml/* (the ML service, no authentication) answers only
+the VPC's own tasks by default: its rule carries an ALB source-ip condition with the NAT gateways'
+public IPs, where the backend's calls come from. Anyone else falls through to the listener's 404.
+Making ml public removes the condition and keeps the rule's live weights (rollout state); making it
+private again puts the condition back. (The offline AWS stores the rules but routes no traffic: what
+AWS does with a source-ip condition is its documented rule evaluation, checked here as configuration.)
+"""
+
+import boto3
+
+NAME_PREFIX = "mobileml-local"
+
+
+def rules_by_path():
+    elbv2 = boto3.client("elbv2")
+    lb = elbv2.describe_load_balancers(Names=[NAME_PREFIX])["LoadBalancers"][0]
+    listener = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][-1]
+    rules = elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+    found = {}
+    for rule in rules:
+        paths = [c for c in rule["Conditions"] if c["Field"] == "path-pattern"]
+        if not paths:
+            continue
+        sources = [v for c in rule["Conditions"] if c["Field"] == "source-ip" for v in c["SourceIpConfig"]["Values"]]
+        weights = {g["TargetGroupArn"].split("/")[1].rsplit("-", 1)[1]: g["Weight"] for g in rule["Actions"][0]["ForwardConfig"]["TargetGroups"]}
+        found[paths[0]["Values"][0]] = {"arn": rule["RuleArn"], "sources": sorted(sources), "weights": weights}
+    return found
+
+
+def nat_cidrs():
+    gateways = boto3.client("ec2").describe_nat_gateways()["NatGateways"]
+    return sorted(f"{a['PublicIp']}/32" for g in gateways if g["State"] == "available" for a in g["NatGatewayAddresses"])
+
+
+def test_ml_is_reachable_only_from_the_vpc_unless_made_public(run_playbook):
+    run_playbook("playbooks/infra.yml").check()
+    rules = rules_by_path()
+    assert nat_cidrs(), "the network role made no NAT gateway with a public IP"
+    assert rules["/ml/*"]["sources"] == nat_cidrs()
+    assert rules["/api/*"]["sources"] == []
+
+    # A deployment moved the ML service's traffic to green: making /ml/* public must keep that.
+    elbv2 = boto3.client("elbv2")
+    ml = elbv2.describe_rules(RuleArns=[rules["/ml/*"]["arn"]])["Rules"][0]
+    groups = ml["Actions"][0]["ForwardConfig"]["TargetGroups"]
+    moved = [{"TargetGroupArn": g["TargetGroupArn"], "Weight": 100 if g["TargetGroupArn"].endswith("green") or "-green/" in g["TargetGroupArn"] else 0} for g in groups]
+    elbv2.modify_rule(RuleArn=ml["RuleArn"], Actions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": moved}}])
+
+    public = {"alb_public_services": ["backend", "ml"]}
+    run_playbook("playbooks/infra.yml", extra_vars=public).check()
+    rules = rules_by_path()
+    assert rules["/ml/*"]["sources"] == []
+    assert rules["/ml/*"]["weights"] == {"blue": 0, "green": 100}
+    again = run_playbook("playbooks/infra.yml", extra_vars=public).check()
+    assert again.changed == 0, again.output
+
+    run_playbook("playbooks/infra.yml").check()
+    rules = rules_by_path()
+    assert rules["/ml/*"]["sources"] == nat_cidrs()
+    assert rules["/ml/*"]["weights"] == {"blue": 0, "green": 100}
+
+
+def test_a_private_service_without_any_admitted_source_is_refused(run_playbook):
+    result = run_playbook("playbooks/infra.yml", extra_vars={"alb_internal_source_cidrs": []})
+    assert result.returncode != 0
+    assert "alb_internal_source_cidrs is empty" in result.stdout and "rules of ml (not in alb_public_services)" in result.stdout, result.output
