@@ -2,7 +2,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-# ruff: noqa: E402 (ansible-test layout: imports follow the documentation strings)
+# ruff: noqa: E402, SIM105 (ansible-test layout: imports follow the documentation strings)
 
 DOCUMENTATION = r"""
 ---
@@ -98,7 +98,9 @@ def as_dict(conditions):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(rule_arn=dict(type="str", required=True), conditions=dict(type="list", elements="dict", required=True)),
+        argument_spec=dict(
+            rule_arn=dict(type="str", required=True), conditions=dict(type="list", elements="dict", required=True)
+        ),
         supports_check_mode=True,
     )
     rule_arn, conditions = module.params["rule_arn"], module.params["conditions"]

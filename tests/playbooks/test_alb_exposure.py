@@ -10,6 +10,8 @@ AWS does with a source-ip condition is its documented rule evaluation, checked h
 
 import boto3
 
+from tests.playbooks.conftest import REPO
+
 NAME_PREFIX = "mobileml-local"
 
 
@@ -24,45 +26,72 @@ def rules_by_path():
         if not paths:
             continue
         sources = [v for c in rule["Conditions"] if c["Field"] == "source-ip" for v in c["SourceIpConfig"]["Values"]]
-        weights = {g["TargetGroupArn"].split("/")[1].rsplit("-", 1)[1]: g["Weight"] for g in rule["Actions"][0]["ForwardConfig"]["TargetGroups"]}
+        weights = {
+            g["TargetGroupArn"].split("/")[1].rsplit("-", 1)[1]: g["Weight"]
+            for g in rule["Actions"][0]["ForwardConfig"]["TargetGroups"]
+        }
         found[paths[0]["Values"][0]] = {"arn": rule["RuleArn"], "sources": sorted(sources), "weights": weights}
     return found
 
 
 def nat_cidrs():
     gateways = boto3.client("ec2").describe_nat_gateways()["NatGateways"]
-    return sorted(f"{a['PublicIp']}/32" for g in gateways if g["State"] == "available" for a in g["NatGatewayAddresses"])
+    return sorted(
+        f"{a['PublicIp']}/32" for g in gateways if g["State"] == "available" for a in g["NatGatewayAddresses"]
+    )
 
 
-def test_ml_is_reachable_only_from_the_vpc_unless_made_public(run_playbook):
+ALB_ONLY = """---
+- name: The network and load balancer lane of infra.yml alone
+  hosts: localhost
+  gather_facts: false
+  vars_files: [{repo}/playbooks/vars/common.yml]
+  module_defaults:
+    group/amazon.aws.aws: "{{{{ aws_connection }}}}"
+    group/community.aws.aws: "{{{{ aws_connection }}}}"
+    group/mlops.aws_deploy.aws: "{{{{ aws_connection }}}}"
+  tasks:
+    - name: Converge the network (nothing to change, it publishes its facts)
+      ansible.builtin.include_role: {{name: mlops.aws_deploy.network}}
+    - name: Converge the load balancer
+      ansible.builtin.include_role: {{name: mlops.aws_deploy.alb}}
+"""
+
+
+def test_ml_is_reachable_only_from_the_vpc_unless_made_public(run_playbook, tmp_path):
     run_playbook("playbooks/infra.yml").check()
     rules = rules_by_path()
     assert nat_cidrs(), "the network role made no NAT gateway with a public IP"
     assert rules["/ml/*"]["sources"] == nat_cidrs()
     assert rules["/api/*"]["sources"] == []
 
-    # A deployment moved the ML service's traffic to green: making /ml/* public must keep that.
+    # A deployment moved the ML service's traffic to green: changing who /ml/* admits must keep that.
     elbv2 = boto3.client("elbv2")
     ml = elbv2.describe_rules(RuleArns=[rules["/ml/*"]["arn"]])["Rules"][0]
-    groups = ml["Actions"][0]["ForwardConfig"]["TargetGroups"]
-    moved = [{"TargetGroupArn": g["TargetGroupArn"], "Weight": 100 if g["TargetGroupArn"].endswith("green") or "-green/" in g["TargetGroupArn"] else 0} for g in groups]
+    moved = [
+        {"TargetGroupArn": g["TargetGroupArn"], "Weight": 100 if "-ml-green/" in g["TargetGroupArn"] else 0}
+        for g in ml["Actions"][0]["ForwardConfig"]["TargetGroups"]
+    ]
     elbv2.modify_rule(RuleArn=ml["RuleArn"], Actions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": moved}}])
 
+    alb_only = tmp_path / "alb.yml"
+    alb_only.write_text(ALB_ONLY.format(repo=REPO))
     public = {"alb_public_services": ["backend", "ml"]}
-    run_playbook("playbooks/infra.yml", extra_vars=public).check()
+    run_playbook(str(alb_only), extra_vars=public).check()
     rules = rules_by_path()
     assert rules["/ml/*"]["sources"] == []
     assert rules["/ml/*"]["weights"] == {"blue": 0, "green": 100}
-    again = run_playbook("playbooks/infra.yml", extra_vars=public).check()
+    assert rules["/api/*"]["sources"] == []
+    again = run_playbook(str(alb_only), extra_vars=public).check()
     assert again.changed == 0, again.output
 
-    run_playbook("playbooks/infra.yml").check()
+    # Private again, then with nothing to admit: refused, naming the variable.
+    run_playbook(str(alb_only)).check()
     rules = rules_by_path()
     assert rules["/ml/*"]["sources"] == nat_cidrs()
     assert rules["/ml/*"]["weights"] == {"blue": 0, "green": 100}
-
-
-def test_a_private_service_without_any_admitted_source_is_refused(run_playbook):
-    result = run_playbook("playbooks/infra.yml", extra_vars={"alb_internal_source_cidrs": []})
-    assert result.returncode != 0
-    assert "alb_internal_source_cidrs is empty" in result.stdout and "rules of ml (not in alb_public_services)" in result.stdout, result.output
+    nobody = {"alb_internal_source_cidrs": [], "alb_public_services": ["backend"]}
+    refused = run_playbook(str(alb_only), extra_vars=nobody)
+    assert refused.returncode != 0
+    assert "alb_internal_source_cidrs is empty" in refused.stdout, refused.output
+    assert "rules of ml (not in alb_public_services)" in refused.stdout, refused.output

@@ -37,9 +37,9 @@ def test_every_playbook_runs_the_preflight_before_its_first_aws_call(playbook):
     position = next((i for i, name in enumerate(includes) if name.endswith(PREFLIGHT)), None)
     assert position is not None, f"{playbook}: its first play does not include tasks/{PREFLIGHT}"
     before = tasks[:position]
-    assert all("ansible.builtin.assert" in t or INPUT_CHECK.search(inc) for t, inc in zip(before, includes)), (
-        f"{playbook}: only input checks may come before the pre-flight, got {[t.get('name') for t in before]}"
-    )
+    assert all(
+        "ansible.builtin.assert" in t or INPUT_CHECK.search(inc) for t, inc in zip(before, includes, strict=False)
+    ), f"{playbook}: only input checks may come before the pre-flight, got {[t.get('name') for t in before]}"
 
 
 def run_without_the_offline_aws(playbook, env_overrides, *args):
@@ -47,13 +47,22 @@ def run_without_the_offline_aws(playbook, env_overrides, *args):
     env = playbook_env("unused")
     env.pop("AWS_ENDPOINT_URL")
     env.update({k: v for k, v in env_overrides.items() if v is not None})
-    command = [str(Path(sys.executable).parent / "ansible-playbook"), str(REPO / playbook), "-i", str(REPO / "inventories/local"), *args]
+    command = [
+        str(Path(sys.executable).parent / "ansible-playbook"),
+        str(REPO / playbook),
+        "-i",
+        str(REPO / "inventories/local"),
+        *args,
+    ]
     return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.mark.parametrize(
     ("endpoint", "said"),
-    [(None, "aws_endpoint_url is '' (AWS_ENDPOINT_URL is unset)"), ("https://sts.amazonaws.com", "aws_endpoint_url is 'https://sts.amazonaws.com'")],
+    [
+        (None, "aws_endpoint_url is '' (AWS_ENDPOINT_URL is unset)"),
+        ("https://sts.amazonaws.com", "aws_endpoint_url is 'https://sts.amazonaws.com'"),
+    ],
 )
 def test_local_refuses_to_run_without_the_offline_aws(endpoint, said):
     # Real-looking credentials: were any AWS call made, it would go to AWS with them.
@@ -81,7 +90,9 @@ def resources_of(prefix):
     ec2, ecr, ecs, sns, ssm = (boto3.client(s) for s in ("ec2", "ecr", "ecs", "sns", "ssm"))
     return {
         "vpcs": ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": [f"{prefix}*"]}])["Vpcs"],
-        "repositories": [r for r in ecr.describe_repositories()["repositories"] if r["repositoryName"].startswith(prefix)],
+        "repositories": [
+            r for r in ecr.describe_repositories()["repositories"] if r["repositoryName"].startswith(prefix)
+        ],
         "clusters": [c for c in ecs.list_clusters()["clusterArns"] if prefix in c],
         "topics": [t for t in sns.list_topics()["Topics"] if prefix in t["TopicArn"]],
         "parameters": ssm.describe_parameters()["Parameters"],
@@ -109,12 +120,16 @@ def test_credentials_of_another_account_are_refused_before_any_change(run_playbo
     )
     assert expected in " ".join(result.stdout.split()), result.output
     assert result.changed == 0, result.output
-    assert resources_of(f"mobileml-{inventory}") == {k: [] for k in ("vpcs", "repositories", "clusters", "topics", "parameters")}
+    assert resources_of(f"mobileml-{inventory}") == {
+        k: [] for k in ("vpcs", "repositories", "clusters", "topics", "parameters")
+    }
 
 
 def test_a_deploy_with_credentials_of_another_account_leaves_the_live_service_alone(run_playbook, aws):
     service = "mobileml-local-backend"
-    created = stack.create(service, "mobileml-local", container="backend-api", image="127.0.0.1:5000/x/backend-api:v1", port=8000)
+    created = stack.create(
+        service, "mobileml-local", container="backend-api", image="127.0.0.1:5000/x/backend-api:v1", port=8000
+    )
     rule_before = boto3.client("elbv2").describe_rules(RuleArns=[created["rule_arn"]])["Rules"]
     result = run_playbook(
         "playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2", "aws_account_id": WRONG_ACCOUNT}
@@ -137,12 +152,16 @@ def test_a_shell_set_for_another_region_is_refused(run_playbook, monkeypatch, va
 
 def test_the_role_to_assume_is_assumed_and_checked(run_playbook, aws):
     iam = boto3.client("iam")
-    trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}'
+    trust = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}'
+    )
     role = iam.create_role(RoleName="mobileml-stage-deployer", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
     # The role of this environment's account: the run goes on as that role (the check says who).
     ok = run_playbook("playbooks/ml.yml", "--check", inventory="stage", extra_vars={"aws_assume_role_arn": role})
     ok.check()
-    assert "stage: arn:aws:sts::123456789012:assumed-role/mobileml-stage-deployer/ansible-mobileml-stage" in ok.stdout, ok.output
+    assert (
+        "stage: arn:aws:sts::123456789012:assumed-role/mobileml-stage-deployer/ansible-mobileml-stage" in ok.stdout
+    ), ok.output
     # A role in another account (three accounts, the wrong inventory): refused, naming the role's account.
     other = f"arn:aws:iam::{WRONG_ACCOUNT}:role/mobileml-prod-deployer"
     refused = run_playbook("playbooks/observability.yml", inventory="stage", extra_vars={"aws_assume_role_arn": other})
