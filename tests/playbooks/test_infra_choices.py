@@ -6,7 +6,16 @@ public IPs, where the backend's calls come from. Anyone else falls through to th
 Making ml public removes the condition and keeps the rule's live weights (rollout state); making it
 private again puts the condition back. (The offline AWS stores the rules but routes no traffic: what
 AWS does with a source-ip condition is its documented rule evaluation, checked here as configuration.)
+
+ml_serving: sagemaker reaches the backend: its task definition names the endpoint
+(SAGEMAKER_ENDPOINT_NAME, which backend-api's settings read) and its task role may invoke that
+endpoint only (statement InvokeSageMakerEndpoint); switched back to ecs, both are gone and the
+backend calls the ML service again (ML_SERVICE_URL).
+
+Both on one infrastructure (one infra.yml run: it is what costs here), then only the roles concerned.
 """
+
+import json
 
 import boto3
 
@@ -58,8 +67,7 @@ ALB_ONLY = """---
 """
 
 
-def test_ml_is_reachable_only_from_the_vpc_unless_made_public(run_playbook, tmp_path):
-    run_playbook("playbooks/infra.yml").check()
+def check_ml_is_reachable_only_from_the_vpc_unless_made_public(run_playbook, tmp_path):
     rules = rules_by_path()
     assert nat_cidrs(), "the network role made no NAT gateway with a public IP"
     assert rules["/ml/*"]["sources"] == nat_cidrs()
@@ -95,3 +103,70 @@ def test_ml_is_reachable_only_from_the_vpc_unless_made_public(run_playbook, tmp_
     assert refused.returncode != 0
     assert "alb_internal_source_cidrs is empty" in refused.stdout, refused.output
     assert "rules of ml (not in alb_public_services)" in refused.stdout, refused.output
+
+
+ENDPOINT = f"{NAME_PREFIX}-model"
+# The cluster's roles and the services alone, on the infrastructure infra.yml made.
+CLUSTER_AND_SERVICES = f"""---
+- name: The ECS cluster's roles and the services, as site.yml's steps run them
+  hosts: localhost
+  gather_facts: false
+  vars_files: [{REPO}/playbooks/vars/common.yml]
+  module_defaults:
+    group/amazon.aws.aws: "{{{{ aws_connection }}}}"
+    group/community.aws.aws: "{{{{ aws_connection }}}}"
+    group/mlops.aws_deploy.aws: "{{{{ aws_connection }}}}"
+  tasks:
+    - name: Converge the cluster and its roles
+      ansible.builtin.include_tasks: {REPO}/playbooks/tasks/steps/ecs_cluster.yml
+    - name: Converge the services
+      ansible.builtin.include_tasks: {REPO}/playbooks/tasks/steps/services.yml
+"""
+
+
+def backend_environment():
+    ecs = boto3.client("ecs")
+    family = f"{NAME_PREFIX}-backend"
+    definition = ecs.describe_task_definition(taskDefinition=family)["taskDefinition"]
+    return {e["name"]: e["value"] for e in definition["containerDefinitions"][0]["environment"]}
+
+
+def backend_statements():
+    iam = boto3.client("iam")
+    role = f"{NAME_PREFIX}-backend-task"
+    if "least-privilege" not in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        return []
+    document = iam.get_role_policy(RoleName=role, PolicyName="least-privilege")["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    return document["Statement"]
+
+
+def check_the_serving_switch_reaches_the_backend_both_ways(run_playbook, tmp_path):
+    playbook = tmp_path / "cluster_and_services.yml"
+    playbook.write_text(CLUSTER_AND_SERVICES)
+
+    run_playbook(str(playbook), extra_vars={"ml_serving": "sagemaker"}).check()
+    environment = backend_environment()
+    assert environment["SAGEMAKER_ENDPOINT_NAME"] == ENDPOINT
+    assert environment["ML_SERVICE_URL"].endswith("/ml")
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    assert backend_statements() == [
+        {
+            "Sid": "InvokeSageMakerEndpoint",
+            "Effect": "Allow",
+            "Action": ["sagemaker:InvokeEndpoint"],
+            "Resource": [f"arn:aws:sagemaker:us-east-1:{account}:endpoint/{ENDPOINT}"],
+        }
+    ]
+    again = run_playbook(str(playbook), extra_vars={"ml_serving": "sagemaker"}).check()
+    assert again.changed == 0, again.output
+
+    run_playbook(str(playbook), extra_vars={"ml_serving": "ecs"}).check()
+    assert "SAGEMAKER_ENDPOINT_NAME" not in backend_environment()
+    assert backend_statements() == []
+
+
+def test_ml_exposure_and_the_serving_switch(run_playbook, tmp_path):
+    run_playbook("playbooks/infra.yml").check()
+    check_ml_is_reachable_only_from_the_vpc_unless_made_public(run_playbook, tmp_path)
+    check_the_serving_switch_reaches_the_backend_both_ways(run_playbook, tmp_path)
