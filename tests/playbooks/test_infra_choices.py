@@ -50,21 +50,32 @@ def nat_cidrs():
     )
 
 
-ALB_ONLY = """---
-- name: The network and load balancer lane of infra.yml alone
+def one_play(title, tasks):
+    """A playbook of one play on localhost with the collection's connection settings, then `tasks`."""
+    header = f"""---
+- name: {title}
   hosts: localhost
   gather_facts: false
-  vars_files: [{repo}/playbooks/vars/common.yml]
+  vars_files: [{REPO}/playbooks/vars/common.yml]
   module_defaults:
     group/amazon.aws.aws: "{{{{ aws_connection }}}}"
     group/community.aws.aws: "{{{{ aws_connection }}}}"
     group/mlops.aws_deploy.aws: "{{{{ aws_connection }}}}"
   tasks:
-    - name: Converge the network (nothing to change, it publishes its facts)
-      ansible.builtin.include_role: {{name: mlops.aws_deploy.network}}
-    - name: Converge the load balancer
-      ansible.builtin.include_role: {{name: mlops.aws_deploy.alb}}
 """
+    return header + "".join(f"    - name: {name}\n      {action}\n" for name, action in tasks)
+
+
+ALB_ONLY = one_play(
+    "The network and load balancer lane of infra.yml alone",
+    [
+        (
+            "Converge the network (nothing to change, it publishes its facts)",
+            "ansible.builtin.include_role: {name: mlops.aws_deploy.network}",
+        ),
+        ("Converge the load balancer", "ansible.builtin.include_role: {name: mlops.aws_deploy.alb}"),
+    ],
+)
 
 
 def check_ml_is_reachable_only_from_the_vpc_unless_made_public(run_playbook, tmp_path):
@@ -83,7 +94,7 @@ def check_ml_is_reachable_only_from_the_vpc_unless_made_public(run_playbook, tmp
     elbv2.modify_rule(RuleArn=ml["RuleArn"], Actions=[{"Type": "forward", "ForwardConfig": {"TargetGroups": moved}}])
 
     alb_only = tmp_path / "alb.yml"
-    alb_only.write_text(ALB_ONLY.format(repo=REPO))
+    alb_only.write_text(ALB_ONLY)
     public = {"alb_public_services": ["backend", "ml"]}
     run_playbook(str(alb_only), extra_vars=public).check()
     rules = rules_by_path()
@@ -107,21 +118,16 @@ def check_ml_is_reachable_only_from_the_vpc_unless_made_public(run_playbook, tmp
 
 ENDPOINT = f"{NAME_PREFIX}-model"
 # The cluster's roles and the services alone, on the infrastructure infra.yml made.
-CLUSTER_AND_SERVICES = f"""---
-- name: The ECS cluster's roles and the services, as site.yml's steps run them
-  hosts: localhost
-  gather_facts: false
-  vars_files: [{REPO}/playbooks/vars/common.yml]
-  module_defaults:
-    group/amazon.aws.aws: "{{{{ aws_connection }}}}"
-    group/community.aws.aws: "{{{{ aws_connection }}}}"
-    group/mlops.aws_deploy.aws: "{{{{ aws_connection }}}}"
-  tasks:
-    - name: Converge the cluster and its roles
-      ansible.builtin.include_tasks: {REPO}/playbooks/tasks/steps/ecs_cluster.yml
-    - name: Converge the services
-      ansible.builtin.include_tasks: {REPO}/playbooks/tasks/steps/services.yml
-"""
+CLUSTER_AND_SERVICES = one_play(
+    "The ECS cluster's roles and the services, as site.yml's steps run them",
+    [
+        (
+            "Converge the cluster and its roles",
+            f"ansible.builtin.include_tasks: {REPO}/playbooks/tasks/steps/ecs_cluster.yml",
+        ),
+        ("Converge the services", f"ansible.builtin.include_tasks: {REPO}/playbooks/tasks/steps/services.yml"),
+    ],
+)
 
 
 def backend_environment():
