@@ -13,7 +13,7 @@ description:
   - Sets the conditions of one Application Load Balancer listener rule (ELBv2 C(ModifyRule) with
     C(Conditions) only), so that its actions, and the weights of a weighted forward, stay as they are.
   - Conditions are compared as sets of values per field, so a second run changes nothing.
-  - Why not M(amazon.aws.elb_application_lb): it passes a rule's actions again (resetting weights that
+  - Why not M(amazon.aws.elb_application_lb) - it passes a rule's actions again (resetting weights that
     a blue/green deployment moved) and, when a condition is removed, it does not see the change; when one
     is changed, it sends only the changed conditions, which drops the others (a path-pattern rule would then
     match every path).
@@ -28,7 +28,7 @@ options:
     description:
       - The rule's conditions, in the shape ELBv2 takes (C(Field) and the field's config, for example
         C(PathPatternConfig) or C(SourceIpConfig), or C(Values) for C(path-pattern) and C(host-header)).
-      - The whole set: a condition the rule has and this list lacks is removed.
+      - The whole set, so a condition the rule has and this list lacks is removed.
     type: list
     elements: dict
     required: true
