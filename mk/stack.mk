@@ -21,7 +21,7 @@ registry-up: ## start the local image registry (docker-registry on 127.0.0.1:500
 registry-down: ## stop the local image registry and remove its blobs
 	@scripts/images/registry.sh stop
 
-up: bootstrap images-bootstrap aws-up registry-up ## the whole stack offline, ending with a real prediction through backend-api
+up: bootstrap images-bootstrap aws-up registry-up ## the whole stack offline, ending with a real prediction through backend-api (and playbooks/smoke_test.yml)
 	@$(AWS_ENV); export ANSIBLE_NOCOLOR=$${ANSIBLE_NOCOLOR:-0}; \
 	tag=$$(scripts/images/source_tag.sh); echo "=== image tag $$tag"; \
 	for name in $(STACK_PLAYBOOKS); do \
@@ -29,7 +29,9 @@ up: bootstrap images-bootstrap aws-up registry-up ## the whole stack offline, en
 	  echo "=== ansible-playbook $$playbook -i $(LOCAL_INV)"; \
 	  $(BIN)/ansible-playbook $$playbook -i $(LOCAL_INV) -e image_tag=$$tag -e model_train_only_first=true $(UP_ARGS); \
 	done; \
-	$(PY) scripts/show_prediction.py
+	$(PY) scripts/show_prediction.py; \
+	echo "=== ansible-playbook playbooks/smoke_test.yml -i $(LOCAL_INV)"; \
+	$(BIN)/ansible-playbook playbooks/smoke_test.yml -i $(LOCAL_INV) $(UP_ARGS)
 
 down: ## stop what make up started (containers, registry, offline AWS: by id/PID) and remove their state
 	@scripts/images/containers_down.sh

@@ -84,6 +84,8 @@ def test_train_register_promote_and_revert(run_playbook, model_store, tmp_path):
 
     run_playbook("playbooks/promote_model.yml", extra_vars={"model_version": 2}).check()
     assert pointer()["version"] == "2"
+    # Who promoted is the authenticated identity (STS), not a name the caller typed.
+    assert pointer()["promoted_by"] == boto3.client("sts").get_caller_identity()["Arn"]
     assert_service_would_load(pointer())
     again = run_playbook("playbooks/promote_model.yml", extra_vars={"model_version": 2}).check()
     assert again.changed == 0, again.output
