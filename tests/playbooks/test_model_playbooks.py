@@ -130,3 +130,14 @@ def test_make_up_trains_only_the_first_model(run_playbook, model_store, tmp_path
     assert "nothing trained" in again.stdout
     versions = boto3.client("sagemaker").list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"]
     assert len(versions) == 1
+
+
+def test_check_mode_trains_and_registers_nothing_and_says_what_it_would_do(run_playbook, model_store, tmp_path):
+    """AWX's "check" job type runs the playbook with --check: no bundle is trained, so nothing can be
+    registered; the run succeeds and says what a real run would do."""
+    training = {"model_training_dir": str(tmp_path / "training"), "model_training_args": FAST_TRAINING}
+    preview = run_playbook("playbooks/train_and_register.yml", check_mode=True, extra_vars=training).check()
+    assert "would train version 1" in preview.stdout, preview.output
+    assert not (tmp_path / "training").exists()
+    sagemaker = boto3.client("sagemaker")
+    assert not sagemaker.list_model_package_groups()["ModelPackageGroupSummaryList"]
