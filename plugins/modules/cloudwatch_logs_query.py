@@ -2,7 +2,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-# ruff: noqa: E402 (ansible-test layout: imports follow the documentation strings)
+# ruff: noqa: E402, SIM105 (ansible-test layout: imports follow the documentation strings)
 
 DOCUMENTATION = r"""
 ---

@@ -1,8 +1,9 @@
 """The lanes of site.yml and infra.yml (playbooks/tasks/add_lanes.yml, run_lane.yml,
 take_over_lane_facts.yml), on steps of the test's own that touch no AWS: facts a lane publishes
 reach the other lanes in the next phase, a step's arguments reach it, a failed lane stops the run
-before the next phase, and a step that does not exist, or a --limit that leaves the lanes out, are refused before any lane
-starts; every variable localhost has (its host_vars, its groups' vars) reaches the lanes.
+before the next phase, and a step that does not exist, or a --limit that leaves the lanes out, are
+refused before any lane starts; every variable localhost has (its host_vars, its groups' vars)
+reaches the lanes.
 """
 
 import os
@@ -94,7 +95,8 @@ def run_lanes(tmp_path):
         (tmp_path / "lanes.yml").write_text(playbook(lanes))
         env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
         return subprocess.run(
-            [str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "lanes.yml"), "-i", inventory, *args],
+            [str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "lanes.yml"),
+             "-i", inventory, *args],
             cwd=REPO, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, check=False,
         )
 
@@ -150,7 +152,8 @@ def test_variables_of_localhost_reach_every_lane(run_lanes, tmp_path):
 def test_a_limit_that_leaves_out_the_lanes_is_refused_before_any_lane_starts(run_lanes):
     result = run_lanes({"lane-a": [["publish"], ["record"]]}, "--limit", "localhost")
     assert result.returncode != 0
-    assert "--limit localhost leaves out the lanes this playbook runs its roles on" in result.stdout, result.stdout[-5000:]
+    assert "--limit localhost leaves out the lanes this playbook runs its roles on" in result.stdout, \
+        result.stdout[-5000:]
     assert "--limit 'localhost:test_lanes'" in result.stdout
     assert "PLAY [Phase 1]" not in result.stdout
 

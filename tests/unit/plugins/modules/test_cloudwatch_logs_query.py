@@ -13,7 +13,7 @@ from ansible_collections.mlops.aws_deploy.plugins.modules import cloudwatch_logs
 GROUP = "/ecs/mobileml-prod/ml"
 QUERY_ID = "12ab3456-12ab-123a-789e-1234567890ab"
 LATENCY = "filter ispresent(duration_ms) | stats pct(duration_ms, 50) as p50, pct(duration_ms, 95) as p95 by path"
-NOW = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 12, 1, 10, 0, tzinfo=datetime.UTC)
 
 
 def stub_query_started(stubber):
@@ -85,7 +85,8 @@ def test_events_are_read_page_by_page_and_no_further_than_the_limit(run_module, 
     stubber.add_response("filter_log_events", {"events": [event, event], "nextToken": "t1"})
     stubber.add_response("filter_log_events", {"events": [event, event], "nextToken": "t2"})
     # No third page is asked for: three events already passed the limit of 2.
-    result = run_module(cloudwatch_logs_query, {"log_groups": [GROUP], "limit": 2, "filter_pattern": "{ $.status >= 500 }"})
+    result = run_module(cloudwatch_logs_query,
+                        {"log_groups": [GROUP], "limit": 2, "filter_pattern": "{ $.status >= 500 }"})
     assert not result["failed"], result
     assert result["truncated"] is True
     assert len(result["events"]) == 2
@@ -99,8 +100,8 @@ def test_events_are_read_page_by_page_and_no_further_than_the_limit(run_module, 
     ("-15m", NOW - datetime.timedelta(minutes=15)),
     ("-2h", NOW - datetime.timedelta(hours=2)),
     ("-1d", NOW - datetime.timedelta(days=1)),
-    ("2026-12-01T09:30:00Z", datetime.datetime(2026, 12, 1, 9, 30, tzinfo=datetime.timezone.utc)),
-    ("2026-12-01T09:30:00", datetime.datetime(2026, 12, 1, 9, 30, tzinfo=datetime.timezone.utc)),
+    ("2026-12-01T09:30:00Z", datetime.datetime(2026, 12, 1, 9, 30, tzinfo=datetime.UTC)),
+    ("2026-12-01T09:30:00", datetime.datetime(2026, 12, 1, 9, 30, tzinfo=datetime.UTC)),
 ])
 def test_the_window_takes_now_relative_and_iso_times(value, expected):
     assert logs.parse_time(value, NOW) == int(expected.timestamp() * 1000)
