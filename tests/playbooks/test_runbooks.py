@@ -59,8 +59,8 @@ def test_status_shows_rollout_alarms_and_model_on_one_screen_and_as_json(run_pla
                        extra_vars={"service": "backend", "status_output_file": str(output)}).check()
     assert run.changed == 1, run.output  # the JSON file, nothing in AWS
     # moto counts no running task (ECS tasks do not run offline); the counts are AWS's, as read.
-    assert "backend: live blue | weights blue 100 / green 0 | blue 0/1 running, 2 healthy; green 0/0 running, 1 healthy" \
-        in run.stdout, run.output
+    screen = "backend: live blue | weights blue 100 / green 0 | blue 0/1 running, 2 healthy; green 0/0 running, 1 healthy"
+    assert screen in run.stdout, run.output
     assert "backend: alarms 4, mobileml-local-backend-blue-5xx ALARM" in run.stdout
     assert "model    pointer vnone (nothing promoted); registry empty" in run.stdout
     status = json.loads(output.read_text())
@@ -81,8 +81,8 @@ def test_status_refuses_an_unknown_service_before_any_aws_call(run_playbook):
 
 def test_deploy_ends_by_printing_its_weights_and_task_counts(run_playbook, backend):
     run = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"}).check()
-    assert "mobileml-local-backend: live green, weights blue 0 / green 100; tasks blue 0/0 / green 1/1 running/desired" \
-        in " ".join(run.stdout.split()), run.output
+    ended = "mobileml-local-backend: live green, weights blue 0 / green 100; tasks blue 0/0 / green 1/1 running/desired"
+    assert ended in " ".join(run.stdout.split()), run.output
 
 
 def test_logs_shows_the_window_filtered(run_playbook, backend_logs):
