@@ -59,7 +59,8 @@ def test_status_shows_rollout_alarms_and_model_on_one_screen_and_as_json(run_pla
                        extra_vars={"service": "backend", "status_output_file": str(output)}).check()
     assert run.changed == 1, run.output  # the JSON file, nothing in AWS
     # moto counts no running task (ECS tasks do not run offline); the counts are AWS's, as read.
-    screen = "backend: live blue | weights blue 100 / green 0 | blue 0/1 running, 2 healthy; green 0/0 running, 1 healthy"
+    screen = ("backend: live blue | weights blue 100 / green 0 | blue 0/1 running, 2 healthy;"
+              " green 0/0 running, 1 healthy")
     assert screen in run.stdout, run.output
     assert "backend: alarms 4, mobileml-local-backend-blue-5xx ALARM" in run.stdout
     assert "model    pointer vnone (nothing promoted); registry empty" in run.stdout
