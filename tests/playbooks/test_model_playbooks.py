@@ -82,8 +82,10 @@ def test_train_register_promote_and_revert(run_playbook, model_store, tmp_path):
     assert pointer()["version"] == "1"
     assert '"version": "2"' in preview.stdout  # the diff shows the pointer after
 
-    run_playbook("playbooks/promote_model.yml", extra_vars={"model_version": 2}).check()
+    # As an AWX job: the AWX user is recorded, not the shared credential's identity.
+    run_playbook("playbooks/promote_model.yml", extra_vars={"model_version": 2, "awx_user_name": "alice-awx"}).check()
     assert pointer()["version"] == "2"
+    assert pointer()["promoted_by"] == "alice-awx"
     assert_service_would_load(pointer())
     again = run_playbook("playbooks/promote_model.yml", extra_vars={"model_version": 2}).check()
     assert again.changed == 0, again.output
