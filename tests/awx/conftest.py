@@ -90,7 +90,8 @@ def run_job(synced_project, aws, tmp_path):  # noqa: F811 (the fixture imported 
             ANSIBLE_COLLECTIONS_PATHS=str(collections), ANSIBLE_COLLECTIONS_PATH=str(collections),
             AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_ENDPOINT_URL=aws.endpoint,
             AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1")
-        (private / "env" / "envvars").write_text(json.dumps({k: v for k, v in env.items() if k.startswith(("ANSIBLE_", "AWS_"))}))
+        injected = {k: v for k, v in env.items() if k.startswith(("ANSIBLE_", "AWS_"))}
+        (private / "env" / "envvars").write_text(json.dumps(injected))
         result = subprocess.run(
             [str(BIN / "ansible-runner"), "run", str(private), "--project-dir", str(project),
              "-p", template["playbook"], "--ident", "job"],
