@@ -58,7 +58,7 @@ options:
   limit:
     description:
       - At most this many events, or rows of the query (the query's own C(limit) may be lower).
-      - When more events match, RV(truncated) is true: narrow the window or the filter.
+      - When more events match, RV(truncated) is true (narrow the window or the filter).
     type: int
     default: 100
   wait_timeout:
