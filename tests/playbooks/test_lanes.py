@@ -1,8 +1,9 @@
 """The lanes of site.yml and infra.yml (playbooks/tasks/add_lanes.yml, run_lane.yml,
 take_over_lane_facts.yml), on steps of the test's own that touch no AWS: facts a lane publishes
 reach the other lanes in the next phase, a step's arguments reach it, a failed lane stops the run
-before the next phase, and a step that does not exist, or host_vars of localhost that the lanes would
-not see, are refused before any lane starts.
+before the next phase, and a step that does not exist, or a --limit that leaves the lanes out, are
+refused before any lane starts; every variable localhost has (its host_vars, its groups' vars)
+reaches the lanes.
 """
 
 import os
@@ -90,11 +91,12 @@ def run_lanes(tmp_path):
     for name, body in STEPS.items():
         (tmp_path / "tasks" / "steps" / name).write_text(textwrap.dedent(body))
 
-    def run(lanes, inventory="localhost,"):
+    def run(lanes, *args, inventory="localhost,"):
         (tmp_path / "lanes.yml").write_text(playbook(lanes))
         env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
         return subprocess.run(
-            [str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "lanes.yml"), "-i", inventory],
+            [str(Path(sys.executable).parent / "ansible-playbook"), str(tmp_path / "lanes.yml"),
+             "-i", inventory, *args],
             cwd=REPO, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, check=False,
         )
 
@@ -126,17 +128,37 @@ def test_an_unknown_step_is_refused_before_any_lane_starts(run_lanes, tmp_path):
     assert "PLAY [Phase 1]" not in result.stdout
 
 
-def test_host_vars_of_localhost_the_lanes_would_miss_are_refused_before_any_lane_starts(run_lanes, tmp_path):
+def test_variables_of_localhost_reach_every_lane(run_lanes, tmp_path):
+    """localhost's host_vars and its groups' vars (not only group_vars/all) are the lanes' too."""
     inventory = tmp_path / "inventory"
     (inventory / "host_vars").mkdir(parents=True)
-    (inventory / "hosts.yml").write_text("all:\n  hosts:\n    localhost:\n")
-    # What the lanes carry over (molecule's scenarios set these for localhost) is fine...
-    host_vars = inventory / "host_vars" / "localhost.yml"
-    host_vars.write_text("ansible_connection: local\naws_endpoint_url: http://127.0.0.1:1\n")
-    assert run_lanes({"lane-a": [["publish"], ["record"]]}, inventory=str(inventory)).returncode == 0
-    # ...anything else would be lost in the lanes.
-    host_vars.write_text("ansible_connection: local\naws_region: eu-west-1\n")
-    result = run_lanes({"lane-a": [["publish"], ["record"]]}, inventory=str(inventory))
+    (inventory / "group_vars").mkdir()
+    (inventory / "hosts.yml").write_text("all:\n  children:\n    controller:\n      hosts:\n        localhost:\n")
+    (inventory / "host_vars" / "localhost.yml").write_text("ansible_connection: local\naws_region: eu-west-1\n")
+    (inventory / "group_vars" / "controller.yml").write_text("app_name: from-the-group\n")
+    (tmp_path / "tasks" / "steps" / "show.yml").write_text(textwrap.dedent("""
+        - name: Record localhost's variables as this lane sees them
+          ansible.builtin.copy:
+            dest: "{{ playbook_dir }}/{{ inventory_hostname }}.txt"
+            content: "{{ aws_region }} {{ app_name }} {{ ansible_connection }}"
+            mode: "0644"
+    """))
+    result = run_lanes({"lane-a": [["show"], ["publish"]], "lane-b": [["show"], ["publish"]]}, inventory=str(inventory))
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    for lane in ("lane-a", "lane-b"):
+        assert (tmp_path / f"{lane}.txt").read_text() == "eu-west-1 from-the-group local"
+
+
+def test_a_limit_that_leaves_out_the_lanes_is_refused_before_any_lane_starts(run_lanes):
+    result = run_lanes({"lane-a": [["publish"], ["record"]]}, "--limit", "localhost")
     assert result.returncode != 0
-    assert f"({host_vars}) set aws_region: the lanes" in result.stdout, result.stdout[-5000:]
+    assert "--limit localhost leaves out the lanes this playbook runs its roles on" in result.stdout, \
+        result.stdout[-5000:]
+    assert "--limit 'localhost:test_lanes'" in result.stdout
     assert "PLAY [Phase 1]" not in result.stdout
+
+
+def test_a_limit_naming_the_lanes_runs_them(run_lanes, tmp_path):
+    result = run_lanes({"lane-a": [["publish"], ["record"]]}, "--limit", "localhost:test_lanes")
+    assert result.returncode == 0, result.stdout[-5000:]
+    assert (tmp_path / "lane-a.txt").exists()

@@ -82,10 +82,10 @@ def test_train_register_promote_and_revert(run_playbook, model_store, tmp_path):
     assert pointer()["version"] == "1"
     assert '"version": "2"' in preview.stdout  # the diff shows the pointer after
 
-    run_playbook("playbooks/promote_model.yml", extra_vars={"model_version": 2}).check()
+    # As an AWX job: the AWX user is recorded, not the shared credential's identity.
+    run_playbook("playbooks/promote_model.yml", extra_vars={"model_version": 2, "awx_user_name": "alice-awx"}).check()
     assert pointer()["version"] == "2"
-    # Who promoted is the authenticated identity (STS), not a name the caller typed.
-    assert pointer()["promoted_by"] == boto3.client("sts").get_caller_identity()["Arn"]
+    assert pointer()["promoted_by"] == "alice-awx"
     assert_service_would_load(pointer())
     again = run_playbook("playbooks/promote_model.yml", extra_vars={"model_version": 2}).check()
     assert again.changed == 0, again.output
@@ -100,6 +100,8 @@ def test_train_register_promote_and_revert(run_playbook, model_store, tmp_path):
     revert = dict(sagemaker_serving, model_version=2, reason="test")
     run_playbook("playbooks/runbooks/revert_model.yml", extra_vars=revert).check()
     assert pointer()["version"] == "1"
+    # Outside AWX, who reverted is the authenticated identity (STS), not a name the caller typed.
+    assert pointer()["promoted_by"] == boto3.client("sts").get_caller_identity()["Arn"]
     assert endpoint_model_data_url() == pointer()["uri"]
     assert endpoint_model_version() == "1"
     assert_service_would_load(pointer())
@@ -132,3 +134,14 @@ def test_make_up_trains_only_the_first_model(run_playbook, model_store, tmp_path
     assert "nothing trained" in again.stdout
     versions = boto3.client("sagemaker").list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"]
     assert len(versions) == 1
+
+
+def test_check_mode_trains_and_registers_nothing_and_says_what_it_would_do(run_playbook, model_store, tmp_path):
+    """AWX's "check" job type runs the playbook with --check: no bundle is trained, so nothing can be
+    registered; the run succeeds and says what a real run would do."""
+    training = {"model_training_dir": str(tmp_path / "training"), "model_training_args": FAST_TRAINING}
+    preview = run_playbook("playbooks/train_and_register.yml", check_mode=True, extra_vars=training).check()
+    assert "would train version 1" in preview.stdout, preview.output
+    assert not (tmp_path / "training").exists()
+    sagemaker = boto3.client("sagemaker")
+    assert not sagemaker.list_model_package_groups()["ModelPackageGroupSummaryList"]
