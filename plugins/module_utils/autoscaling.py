@@ -27,6 +27,11 @@ def retry_decorator():
     return AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 
 
+# Application Auto Scaling's service namespaces (the modules' service_namespace choices).
+SERVICE_NAMESPACES = (
+    "ecs", "elasticmapreduce", "ec2", "appstream", "dynamodb", "rds", "sagemaker", "custom-resource",
+    "comprehend", "lambda", "cassandra", "kafka", "elasticache", "neptune", "workspaces",
+)
 # DescribeScalableTargets takes at most 50 resource ids.
 MAX_RESOURCE_IDS_PER_CALL = 50
 

@@ -107,6 +107,7 @@ from ansible.module_utils.common.dict_transformations import camel_dict_to_snake
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import SERVICE_NAMESPACES
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import read_targets
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import retry_decorator
 
@@ -135,23 +136,7 @@ def main():
         service_namespace=dict(
             type="str",
             required=True,
-            choices=[
-                "ecs",
-                "elasticmapreduce",
-                "ec2",
-                "appstream",
-                "dynamodb",
-                "rds",
-                "sagemaker",
-                "custom-resource",
-                "comprehend",
-                "lambda",
-                "cassandra",
-                "kafka",
-                "elasticache",
-                "neptune",
-                "workspaces",
-            ],
+            choices=list(SERVICE_NAMESPACES),
         ),
         resource_ids=dict(type="list", elements="str"),
         scalable_dimension=dict(type="str"),

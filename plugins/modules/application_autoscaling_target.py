@@ -111,6 +111,7 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import SERVICE_NAMESPACES
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import read_targets
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import retry_decorator
 
@@ -180,23 +181,7 @@ def main():
         service_namespace=dict(
             type="str",
             required=True,
-            choices=[
-                "ecs",
-                "elasticmapreduce",
-                "ec2",
-                "appstream",
-                "dynamodb",
-                "rds",
-                "sagemaker",
-                "custom-resource",
-                "comprehend",
-                "lambda",
-                "cassandra",
-                "kafka",
-                "elasticache",
-                "neptune",
-                "workspaces",
-            ],
+            choices=list(SERVICE_NAMESPACES),
         ),
         resource_ids=dict(type="list", elements="str", required=True),
         scalable_dimension=dict(type="str", required=True),
