@@ -22,8 +22,9 @@ FAILURE = (
     "Failed to download model data(bucket: {bucket}, key: {key}). Please ensure that there is an object located at "
     "the URL and that the role passed to CreateModel has permissions to download the model."
 )
-_create_endpoint = SageMakerModelBackend.create_endpoint
-_update_endpoint = SageMakerModelBackend.update_endpoint
+# The operations this wraps, as the extensions applied before it left them (set by apply()).
+_create_endpoint = None
+_update_endpoint = None
 
 
 def role_allows(backend, role_arn, action, resource):
@@ -83,8 +84,10 @@ def update_endpoint(self, endpoint_name, endpoint_config_name, *args, **kwargs):
 
 
 def apply():
-    # Applied after sagemaker_update_endpoint (extensions apply in name order): it wraps that one.
-    global _update_endpoint
+    # Applied after sagemaker_create_endpoint and sagemaker_update_endpoint (extensions apply in name
+    # order): it wraps those, so it reads them here, not when it is imported.
+    global _create_endpoint, _update_endpoint
+    _create_endpoint = SageMakerModelBackend.create_endpoint
     _update_endpoint = SageMakerModelBackend.update_endpoint
     SageMakerModelBackend.create_endpoint = create_endpoint
     SageMakerModelBackend.update_endpoint = update_endpoint
