@@ -111,6 +111,7 @@ from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling impor
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import read_targets
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import retry_decorator
 
+
 def read_policies(client, target):
     return paginated_query_with_retries(
         client,

@@ -23,7 +23,8 @@ description:
     the environment's roles read only their own bucket; copies the version's bundle to the environment's
     alias C(<prefix>/latest/<environment>/model.tar.gz) (and C(metadata.json)), writes the environment's pointer
     (the SSM parameter O(parameter_name), JSON C({version, uri, sha256, model_package_arn, promoted_at, promoted_by}),
-    its C(uri) naming the bundle in O(bucket)) that the ML service follows, and appends a promotion record C(<prefix>/promotions/<environment>/<timestamp>-<version>.json)."
+    its C(uri) naming the bundle in O(bucket)) that the ML service follows, and appends a promotion record
+    C(<prefix>/promotions/<environment>/<timestamp>-<version>.json)."
   - These steps run in that order; when one fails, the ones already done are undone (pointer, alias, approval status)
     and the module fails naming the step, so a pointer never moves without the approval and the reverse.
   - Promoting the version that is already live changes nothing.
