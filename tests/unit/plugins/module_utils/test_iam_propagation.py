@@ -49,7 +49,7 @@ def create_model(client, clock, timeout=iam_propagation.TIMEOUT_SECONDS):
 
 def test_the_propagation_error_is_retried_until_the_role_works(sagemaker):
     client, stubber = sagemaker
-    for _ in range(2):
+    for _attempt in range(2):
         stubber.add_client_error("create_model", "ValidationException", PROPAGATING, 400)
     stubber.add_response("create_model", {"ModelArn": "arn:aws:sagemaker:us-east-1:123456789012:model/m"})
     clock = Clock()
@@ -59,7 +59,7 @@ def test_the_propagation_error_is_retried_until_the_role_works(sagemaker):
 
 def test_the_retries_stop_at_the_timeout_with_aws_error(sagemaker):
     client, stubber = sagemaker
-    for _ in range(4):
+    for _attempt in range(4):
         stubber.add_client_error("create_model", "ValidationException", PROPAGATING, 400)
     clock = Clock()
     with pytest.raises(ClientError, match="Could not assume role"):

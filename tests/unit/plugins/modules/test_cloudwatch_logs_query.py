@@ -57,7 +57,7 @@ def test_a_failed_query_fails_naming_its_status(run_module, stubbed_client):
 def test_a_query_that_does_not_finish_in_time_is_stopped(run_module, stubbed_client):
     stubber = stubbed_client("logs")[1]
     stub_query_started(stubber)
-    for _ in range(2):
+    for _attempt in range(2):
         stubber.add_response("get_query_results", {"status": "Running", "results": []}, {"queryId": QUERY_ID})
     stubber.add_response("stop_query", {"success": True}, {"queryId": QUERY_ID})
     result = run_module(cloudwatch_logs_query, {"log_groups": [GROUP], "query": LATENCY, "wait_timeout": 2})
