@@ -123,6 +123,11 @@ def test_converge_then_check_mode_plans_nothing_and_teardown_removes_it(run_play
     created = stack_resources()
     assert len(created["vpcs"]) == 1 and created["load_balancers"] == [NAME_PREFIX]
     assert len(created["target_groups"]) == 4 and created["clusters"] == [NAME_PREFIX]
+    # Both task definitions ask Fargate for the architecture the images are built for.
+    ecs = boto3.client("ecs")
+    for service in ("backend", "ml"):
+        task_definition = ecs.describe_task_definition(taskDefinition=f"{NAME_PREFIX}-{service}")["taskDefinition"]
+        assert task_definition["runtimePlatform"] == {"cpuArchitecture": "X86_64", "operatingSystemFamily": "LINUX"}
     # Autoscaling follows the live colour of each service (teardown must deregister them: below).
     assert sorted(created["scalable_targets"]) == [
         f"service/{NAME_PREFIX}/{NAME_PREFIX}-{service}-blue" for service in ("backend", "ml")
@@ -160,6 +165,16 @@ def test_converge_then_check_mode_plans_nothing_and_teardown_removes_it(run_play
 
     refused = run_playbook("playbooks/teardown.yml")
     assert refused.returncode != 0 and "teardown_confirm" in refused.stdout
+    # Deletion protection on (prod's setting): AWS refuses DeleteLoadBalancer, so teardown refuses
+    # before it removes anything, naming the variable to change.
+    elbv2 = boto3.client("elbv2")
+    balancer = elbv2.describe_load_balancers(Names=[NAME_PREFIX])["LoadBalancers"][0]["LoadBalancerArn"]
+    protection = {"Key": "deletion_protection.enabled", "Value": "true"}
+    elbv2.modify_load_balancer_attributes(LoadBalancerArn=balancer, Attributes=[protection])
+    protected = run_playbook("playbooks/teardown.yml", extra_vars={"teardown_confirm": NAME_PREFIX})
+    assert protected.returncode != 0 and "alb_deletion_protection: false" in protected.stdout, protected.output
+    assert stack_resources() == created
+    elbv2.modify_load_balancer_attributes(LoadBalancerArn=balancer, Attributes=[{**protection, "Value": "false"}])
     removed = run_playbook("playbooks/teardown.yml", extra_vars={"teardown_confirm": NAME_PREFIX}).check()
     # The offline AWS holds the deleted load balancer's interfaces for a while, as AWS does: the
     # network's deletions answered DependencyViolation and were retried until they went through.
