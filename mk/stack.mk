@@ -40,7 +40,7 @@ down: ## stop what make up started (containers, registry, offline AWS: by id/PID
 	@rm -rf $(STATE) .build/containers/run .build/containers/tmp
 
 test-e2e: bootstrap images-bootstrap ## bad-input image cases, then make up from nothing to a prediction, the registry, the pipeline, then make down (about 6 min cold)
-	$(PY) -m pytest -q -p no:cacheprovider tests/playbooks/test_images.py tests/e2e
+	$(PY) -m pytest -q -p no:cacheprovider tests/playbooks/test_images.py tests/playbooks/test_image_promotion.py tests/e2e
 
 bench-up: bootstrap ## cold and warm make up wall time, image sizes (figures, not assertions)
 	$(PY) benchmarks/up/run.py $(BENCH_ARGS)

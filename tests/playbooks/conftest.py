@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from offline_aws.pytest_plugin import authorized_aws, aws, iam_propagation, offline_aws  # noqa: F401 (fixtures)
+from tests.playbooks.local_registry import registry  # noqa: F401 (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK_TIMEOUT_SECONDS = 900
