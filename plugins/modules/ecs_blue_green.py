@@ -19,7 +19,7 @@ description:
     time, the module checks the given CloudWatch alarms and the new colour's target health.
   - On success the new colour holds 100% of the traffic, autoscaling follows it, and the previous
     colour is scaled to 0 (it keeps its task definition, so a rollback only scales it up again).
-    With O(termination_wait) the module does not wait: it leaves the previous colour running and
+    With O(termination_wait) the module does not wait, it leaves the previous colour running and
     records on the listener rule when it may be scaled down (tags C(ecs_blue_green:scale_down_color),
     C(ecs_blue_green:scale_down_after)); a later run (the next deploy, or a re-run with the live task
     definition) scales it to 0 once that time has passed, and does nothing before.
