@@ -15,6 +15,8 @@ BUCKET = f"{PREFIX}-models"
 POINTER = "/mobileml/local/model-version"
 ENDPOINT = f"{PREFIX}-model"
 SAGEMAKER = {"ml_serving": "sagemaker"}
+DEPLOYED_IMAGE = f"127.0.0.1:5000/{PREFIX}/ml-model-service:abc123"
+DIGEST = "sha256:" + "ab" * 32
 
 
 def upload_bundle(version):
@@ -80,14 +82,15 @@ def test_sagemaker_serves_the_promoted_version_converges_and_rolls_out_the_next(
     run_playbook("playbooks/ml.yml").check()  # the model store, so that a bundle can be uploaded
     uri = upload_bundle("7")
 
-    run_playbook("playbooks/ml.yml", extra_vars=SAGEMAKER).check()
+    # The image images.yml pushed (its tag); the runs after it, without image_tag, keep what is served.
+    run_playbook("playbooks/ml.yml", extra_vars=dict(SAGEMAKER, image_tag="abc123")).check()
     second = run_playbook("playbooks/ml.yml", extra_vars=SAGEMAKER).check()
 
     assert second.changed == 0, second.output
     first, config, model = endpoint()
     assert first["EndpointStatus"] == "InService"
     assert model["PrimaryContainer"]["ModelDataUrl"] == uri
-    assert model["PrimaryContainer"]["Image"] == f"127.0.0.1:5000/{PREFIX}/ml-model-service:latest"
+    assert model["PrimaryContainer"]["Image"] == DEPLOYED_IMAGE
     assert model["PrimaryContainer"]["Environment"]["MODEL_VERSION"] == "7"
     assert config["ProductionVariants"][0]["InstanceType"] == "ml.m5.large"
 
@@ -112,6 +115,48 @@ def test_sagemaker_serves_the_promoted_version_converges_and_rolls_out_the_next(
     live, config, model = endpoint()
     assert live["EndpointConfigName"] != first["EndpointConfigName"]
     assert model["PrimaryContainer"]["ModelDataUrl"] == uri
+    assert model["PrimaryContainer"]["Image"] == DEPLOYED_IMAGE  # the served image, not :latest
     names = [c["EndpointConfigName"] for c in boto3.client("sagemaker").list_endpoint_configs()["EndpointConfigs"]]
     # The local inventory keeps one superseded configuration for a manual rollback.
     assert sorted(names) == sorted([first["EndpointConfigName"], live["EndpointConfigName"]])
+
+
+def test_sagemaker_without_a_known_image_refuses_naming_images_yml(run_playbook):
+    """No image_tag, no endpoint, no ECS ML service: no image is deployed, so nothing is created
+    (stage and prod push no `latest`: CreateModel with it fails on AWS)."""
+    run_playbook("playbooks/ml.yml").check()
+    upload_bundle("7")
+    run = run_playbook("playbooks/ml.yml", extra_vars=SAGEMAKER)
+    assert run.returncode != 0
+    assert "No ml-model-service image is known" in run.stdout and "playbooks/images.yml" in run.stdout, run.output
+    sagemaker = boto3.client("sagemaker")
+    assert sagemaker.list_endpoints()["Endpoints"] == [] and sagemaker.list_models()["Models"] == []
+
+
+def test_sagemaker_serves_the_image_the_images_step_pushed_by_digest(run_playbook):
+    run_playbook("playbooks/ml.yml").check()
+    upload_bundle("7")
+    pushed = {"ml": {"image": DEPLOYED_IMAGE, "repository": DEPLOYED_IMAGE.rsplit(":", 1)[0], "digest": DIGEST}}
+    run_playbook("playbooks/ml.yml", extra_vars=dict(SAGEMAKER, service_images=pushed)).check()
+    assert endpoint()[2]["PrimaryContainer"]["Image"] == f"127.0.0.1:5000/{PREFIX}/ml-model-service@{DIGEST}"
+
+
+def test_sagemaker_refuses_the_floating_tag_latest(run_playbook):
+    run_playbook("playbooks/ml.yml").check()
+    upload_bundle("7")
+    run = run_playbook("playbooks/ml.yml", extra_vars=dict(SAGEMAKER, image_tag="latest"))
+    assert run.returncode != 0 and "floating tag latest" in run.stdout, run.output
+    assert boto3.client("sagemaker").list_endpoints()["Endpoints"] == []
+
+
+def test_a_first_endpoint_serves_the_image_the_ecs_ml_service_runs(run_playbook):
+    """No image_tag and no endpoint yet (a promotion that switches to SageMaker): the live ECS image."""
+    from benchmarks.deploy import stack
+
+    image = f"127.0.0.1:5000/{PREFIX}/ml-model-service:ecs42"
+    stack.create(f"{PREFIX}-ml", PREFIX, container="ml-model-service", image=image, path="/ml/*", port=8080)
+    run_playbook("playbooks/ml.yml").check()
+    upload_bundle("7")
+    run = run_playbook("playbooks/ml.yml", extra_vars=SAGEMAKER).check()
+    assert endpoint()[2]["PrimaryContainer"]["Image"] == image, run.output
+    assert f"ECS service {PREFIX}-ml" in run.stdout

@@ -17,6 +17,7 @@ BUCKET = "mobileml-local-models"
 GROUP = "mobileml-model"
 POINTER = "/mobileml/local/model-version"
 FAST_TRAINING = ["--n-estimators", "10"]
+DEPLOYED_IMAGE = "127.0.0.1:5000/mobileml-local/ml-model-service:abc123"
 
 
 @pytest.fixture
@@ -45,6 +46,14 @@ def endpoint_model_data_url(name="mobileml-local-model"):
         EndpointConfigName=sagemaker.describe_endpoint(EndpointName=name)["EndpointConfigName"])
     model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
     return model["PrimaryContainer"]["ModelDataUrl"]
+
+
+def endpoint_model_image(name="mobileml-local-model"):
+    sagemaker = boto3.client("sagemaker")
+    config = sagemaker.describe_endpoint_config(
+        EndpointConfigName=sagemaker.describe_endpoint(EndpointName=name)["EndpointConfigName"])
+    model = sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    return model["PrimaryContainer"]["Image"]
 
 
 def endpoint_model_version(name="mobileml-local-model"):
@@ -91,10 +100,13 @@ def test_train_register_promote_and_revert(run_playbook, model_store, tmp_path):
     assert again.changed == 0, again.output
 
     # With ml_serving: sagemaker the endpoint follows the pointer too (created here, moved by the revert).
+    # The first endpoint serves the image images.yml pushed (its tag); the revert keeps it (not :latest).
     sagemaker_serving = {"ml_serving": "sagemaker"}
-    run_playbook("playbooks/promote_model.yml", extra_vars=dict(sagemaker_serving, model_version=2)).check()
+    first = dict(sagemaker_serving, model_version=2, image_tag="abc123")
+    run_playbook("playbooks/promote_model.yml", extra_vars=first).check()
     assert endpoint_model_data_url() == pointer()["uri"]
     assert endpoint_model_version() == "2"
+    assert endpoint_model_image() == DEPLOYED_IMAGE
 
     # Revert: back to 1 in one step; with the version given, a second run changes nothing.
     revert = dict(sagemaker_serving, model_version=2, reason="test")
@@ -104,6 +116,7 @@ def test_train_register_promote_and_revert(run_playbook, model_store, tmp_path):
     assert pointer()["promoted_by"] == boto3.client("sts").get_caller_identity()["Arn"]
     assert endpoint_model_data_url() == pointer()["uri"]
     assert endpoint_model_version() == "1"
+    assert endpoint_model_image() == DEPLOYED_IMAGE
     assert_service_would_load(pointer())
     twice = run_playbook("playbooks/runbooks/revert_model.yml", extra_vars={"model_version": 2}).check()
     assert twice.changed == 0, twice.output

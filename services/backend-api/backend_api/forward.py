@@ -1,8 +1,9 @@
 """Where predictions go: the ML service over the pooled client, or a SageMaker endpoint.
 
 Both answer ``(status, body, content type)`` or raise ApiError with the mapping the README
-documents: upstream down -> 503, broken answers and upstream 5xx -> 502, slow -> 504, upstream
-4xx passed through unchanged (same error shape, same request id).
+documents: upstream down or unavailable (503, e.g. no model promoted yet) -> 503, broken answers
+and other upstream 5xx -> 502, slow -> 504, upstream 4xx passed through unchanged (same error
+shape, same request id).
 """
 
 from __future__ import annotations
@@ -44,6 +45,28 @@ def _json_body(response: UpstreamResponse, request_id: str) -> bytes:
     raise ApiError(502, "bad_gateway", "the ML service answered something that is not JSON", None)
 
 
+def _unavailable(response: UpstreamResponse, request_id: str) -> ApiError:
+    """A 503 after the retries: unavailable (e.g. no model promoted yet), not broken, so 503 again.
+
+    The ML service's own error (``model_not_ready`` and its reason) is passed on with its
+    Retry-After; any other 503 (the ALB's page when no target is registered) is upstream_unavailable.
+    """
+    retry_after = response.header(b"retry-after")
+    headers = {"Retry-After": retry_after.decode("latin-1")} if retry_after else None
+    try:
+        error = orjson.loads(response.body)["error"]
+        code, message = str(error["code"]), str(error["message"])
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        code = message = None
+    log.warning(
+        "ML service unavailable",
+        extra={"request_id": request_id, "upstream_status": 503, "upstream_code": code, "error": message},
+    )
+    if code is None:
+        return ApiError(503, "upstream_unavailable", "the ML service answered 503 (unavailable)", None, headers)
+    return ApiError(503, code, f"the ML service is not ready: {message}", None, headers)
+
+
 class MlServiceForwarder:
     def __init__(self, pool: UpstreamPool, timeout: float, retries: int) -> None:
         self.pool = pool
@@ -72,6 +95,8 @@ class MlServiceForwarder:
             if response.status in RETRY_STATUS and not last:
                 await asyncio.sleep(_backoff(attempt))
                 continue
+            if response.status == 503:
+                raise _unavailable(response, request_id)
             if response.status >= 500:
                 log.warning("ML service error", extra={"request_id": request_id, "upstream_status": response.status})
                 raise ApiError(502, "upstream_error", f"the ML service answered {response.status}", None)

@@ -40,7 +40,8 @@ class StubMlService:
 
     ok: a prediction echoing the request id it received; slow: sleeps ``delay`` first;
     status:<n>: an error body with that status; flaky: 503 for the first ``failures`` calls,
-    then ok; html: a 200 that is not JSON (a proxy's page); garbage: bytes that are not HTTP.
+    then ok; html: a 200 that is not JSON (a proxy's page), html:<n> the same with status n (an
+    ALB's own 503 page); garbage: bytes that are not HTTP.
     """
 
     def __init__(self) -> None:
@@ -83,8 +84,9 @@ class StubMlService:
                        "model_version": "stub-7", "seen_request_id": headers.get("x-request-id")}  # fmt: skip
         data = json.dumps(payload).encode()
         content_type = b"application/json"
-        if mode == "html":
+        if mode.startswith("html"):
             data, content_type = b"<html><body>502 from a proxy</body></html>", b"text/html"
+            status = int(mode.split(":")[1]) if ":" in mode else 200
         headers_out = [(b"content-type", content_type), (b"content-length", str(len(data)).encode())]
         await send({"type": "http.response.start", "status": status, "headers": headers_out})
         await send({"type": "http.response.body", "body": data})

@@ -99,11 +99,26 @@ def test_transient_503_is_retried(client, stub_ml):
     assert response.status_code == 200 and len(stub_ml.calls) == 3
 
 
-def test_persistent_503_gives_up_after_the_retries(client_for, stub_ml):
+def test_persistent_503_gives_up_after_the_retries_and_stays_503(client_for, stub_ml):
+    """Not ready (no model promoted yet) is unavailable, not broken: 503 with the ML service's reason."""
     stub_ml.mode = "status:503"
     client = client_for(ml_service_url=stub_ml.url, ml_retries=1)
+    response = client.post("/api/predict", json=FEATURES, headers={**AUTH, "X-Request-ID": "nr-1"})
+    assert response.status_code == 503 and len(stub_ml.calls) == 2
+    assert response.json() == {
+        "error": {"code": "stub_error", "message": "the ML service is not ready: stub", "field": None},
+        "request_id": "nr-1",
+    }
+
+
+def test_a_503_page_that_is_not_the_ml_service_is_503_upstream_unavailable(client_for, stub_ml):
+    """The ALB's own 503 (no registered targets) is HTML: still 503, with the backend's own error."""
+    stub_ml.mode = "html:503"
+    client = client_for(ml_service_url=stub_ml.url, ml_retries=0)
     response = client.post("/api/predict", json=FEATURES, headers=AUTH)
-    assert response.status_code == 502 and len(stub_ml.calls) == 2
+    assert response.status_code == 503 and response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["code"] == "upstream_unavailable"
+    assert "503" in response.json()["error"]["message"]
 
 
 def test_garbage_from_upstream_is_502(client_for, garbage_ml):

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from service_kit.errors import ApiError
 from service_kit.logs import AccessLog
 
 from ml_model_service.bundle import BundleError, BundleIntegrityError
@@ -25,6 +27,15 @@ class VersionMismatchError(BundleError):
 
 class PointerError(Exception):
     """The SSM parameter cannot be read or does not hold a model pointer."""
+
+
+# What the model_store role seeds the pointer with until a version is promoted: a fresh
+# environment's service starts without a model, reports not-ready and loads the first promotion.
+PLACEHOLDER_VERSION = "none"
+
+
+def is_placeholder(pointer: dict[str, Any]) -> bool:
+    return pointer["version"] == PLACEHOLDER_VERSION and not pointer.get("uri")
 
 
 def _now() -> str:
@@ -56,12 +67,27 @@ class Runtime:
         return load_model(uri, sha256, self.settings, s3_client=s3)
 
     # -- start-up ----------------------------------------------------------------------------
-    def load_initial(self) -> ServedModel:
-        """Load the first model; raises (and the service refuses to start) on any problem."""
+    def load_initial(self) -> ServedModel | None:
+        """Load the first model; raises (and the service refuses to start) on any problem.
+
+        The one exception: the pointer is still the placeholder (nothing promoted yet). Then the
+        service starts without a model (liveness 200, readiness and predictions 503) and the
+        pointer polling loads the first version promoted.
+        """
         settings = self.settings
         uri, sha256, source = settings.model_uri, settings.model_sha256, "MODEL_URI"
         if settings.model_ssm_parameter and "model_uri" not in settings.model_fields_set:
             pointer = self.read_pointer()
+            if is_placeholder(pointer):
+                self.holder.last_reload = {
+                    "status": "waiting", "source": "ssm", "uri": None, "version": None,
+                    "error": None, "at": _now(),
+                }  # fmt: skip
+                log.warning(
+                    "no model version is promoted yet: serving liveness only, not ready",
+                    extra={"ssm_parameter": settings.model_ssm_parameter, "poll_seconds": settings.model_poll_seconds},
+                )
+                return None
             uri, sha256, source = pointer["uri"], pointer.get("sha256") or sha256, "ssm"
         model = self._load(uri, sha256)
         self.holder.swap(model)
@@ -128,10 +154,35 @@ class Runtime:
             raise PointerError(f"SSM parameter {name} does not hold JSON: {exc}") from exc
         except Exception as exc:  # botocore's ClientError/BotoCoreError and friends
             raise PointerError(f"cannot read SSM parameter {name}: {exc}") from exc
-        if not isinstance(pointer, dict) or "uri" not in pointer or "version" not in pointer:
+        if not isinstance(pointer, dict) or "version" not in pointer:
             raise PointerError(f'SSM parameter {name} must hold {{"version", "uri", "sha256"}}')
         pointer["version"] = str(pointer["version"])
+        if not is_placeholder(pointer) and not pointer.get("uri"):
+            raise PointerError(
+                f'SSM parameter {name} must hold {{"version", "uri", "sha256"}} '
+                f'(or the placeholder {{"version": "{PLACEHOLDER_VERSION}"}} while nothing is promoted)'
+            )
         return pointer
+
+    def not_ready_error(self) -> ApiError:
+        """503 model_not_ready, saying why no model is served and when to ask again."""
+        settings = self.settings
+        last = self.holder.last_reload or {}
+        if last.get("status") == "failed":
+            message = (
+                f"no model is served: loading version {last.get('version')} from {last.get('uri')} failed: "
+                f"{last.get('error')}; the service loads the next version promoted"
+            )
+        elif settings.model_ssm_parameter:
+            message = (
+                f"no model version is promoted yet: SSM parameter {settings.model_ssm_parameter} holds the "
+                f'placeholder {{"version": "{PLACEHOLDER_VERSION}"}}; the service loads the first version '
+                f"promoted (playbooks/promote_model.yml) within {settings.model_poll_seconds:g} s"
+            )
+        else:
+            message = "no model is loaded yet"
+        retry_after = str(max(1, math.ceil(settings.model_poll_seconds)))
+        return ApiError(503, "model_not_ready", message, None, headers={"Retry-After": retry_after})
 
     async def poll_ssm(self) -> None:
         """Follow the SSM pointer: when its version differs from the served one, reload."""
@@ -151,6 +202,8 @@ class Runtime:
         except PointerError as exc:
             log.warning("model pointer unreadable", extra={"error": str(exc)})
             return None
+        if is_placeholder(pointer):
+            return None  # nothing promoted (yet, or again): whatever is served keeps serving
         served = self.holder.model
         sha256 = pointer.get("sha256")
         if (

@@ -6,7 +6,6 @@ import numpy as np
 import orjson
 from fastapi import APIRouter
 from service_kit.content import require_json
-from service_kit.errors import ApiError
 from service_kit.fastpath import JSON, Call, fast_route
 from service_kit.schemas import prediction_routes
 
@@ -20,7 +19,7 @@ NUMPY = orjson.OPT_SERIALIZE_NUMPY
 def served_model(runtime) -> ServedModel:
     model = runtime.holder.model
     if model is None:
-        raise ApiError(503, "model_not_ready", "no model is loaded yet", None)
+        raise runtime.not_ready_error()
     return model
 
 
