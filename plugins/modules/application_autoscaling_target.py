@@ -111,9 +111,9 @@ except ImportError:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import SERVICE_NAMESPACES
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import read_targets
-from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import retry_decorator
 
 
 def target_view(target):
@@ -196,7 +196,7 @@ def main():
     if not params["resource_ids"]:
         module.exit_json(**result)
 
-    client = module.client("application-autoscaling", retry_decorator=retry_decorator())
+    client = retries.client(module, "application-autoscaling")
     namespace, dimension = params["service_namespace"], params["scalable_dimension"]
     try:
         registered = {
