@@ -151,6 +151,18 @@ class S3ErrorHandler(ErrorHandler):
         return is_boto3_error_code(["404", "NoSuchKey", "NotFound"])
 
 
+class AnsibleSSMError(AnsibleAWSError):
+    pass
+
+
+class SSMErrorHandler(ErrorHandler):
+    _CUSTOM_EXCEPTION = AnsibleSSMError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("ParameterNotFound")
+
+
 class AnsibleCloudWatchError(AnsibleAWSError):
     pass
 

@@ -97,16 +97,12 @@ scalable_targets:
             scale_out_cooldown: 60
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import RETRY
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import SERVICE_NAMESPACES
@@ -153,8 +149,8 @@ def main():
     try:
         targets = read_targets(client, params["service_namespace"], resource_ids, params["scalable_dimension"])
         summaries = [summarize(target, read_policies(client, target)) for target in targets]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the scalable targets of namespace {params['service_namespace']}")
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to read the scalable targets of namespace {params['service_namespace']}")
     module.exit_json(changed=False, scalable_targets=summaries)
 
 

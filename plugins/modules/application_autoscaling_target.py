@@ -104,13 +104,9 @@ scalable_targets:
       max_capacity: 8
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import SERVICE_NAMESPACES
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import read_targets
@@ -202,8 +198,8 @@ def main():
         registered = {
             t["ResourceId"]: target_view(t) for t in read_targets(client, namespace, params["resource_ids"], dimension)
         }
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the scalable targets of namespace {namespace}")
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to read the scalable targets of namespace {namespace}")
     steps = plan(params, registered)
     result.update(changed=bool(steps), plan=steps)
     before = [registered[r] for r in params["resource_ids"] if r in registered]
@@ -211,9 +207,9 @@ def main():
         for step in steps:
             try:
                 apply(client, params, step)
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-                module.fail_json_aws(
-                    e, msg=f"Failed to {step['action'].replace('_', ' ')} {step['resource_id']}", **result
+            except errors.AWS_ERRORS as e:
+                errors.fail(
+                    module, e, msg=f"Failed to {step['action'].replace('_', ' ')} {step['resource_id']}", **result
                 )
         if steps:
             registered = {

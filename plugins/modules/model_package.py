@@ -216,15 +216,12 @@ plan:
 
 import json
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import registry
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.bundle import BundleError
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.bundle import read_bundle
 
@@ -408,9 +405,8 @@ def main():
     except BundleError as e:
         module.fail_json(msg=f"Refusing to register {params['bundle']}: {e}")
 
-    retry = registry.retry_decorator()
-    sagemaker = module.client("sagemaker", retry_decorator=retry)
-    s3 = module.client("s3", retry_decorator=retry)
+    sagemaker = retries.client(module, "sagemaker")
+    s3 = retries.client(module, "s3")
 
     # Current state.
     try:
@@ -419,8 +415,8 @@ def main():
         existing = registry.find_by_sha256(sagemaker, params["group"], bundle.model_sha256, summaries) if group else None
         group_tags = registry.get_tags(sagemaker, group["ModelPackageGroupArn"]) if group else {}
         version_tags = registry.get_tags(sagemaker, existing["ModelPackageArn"]) if existing else {}
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read model package group {params['group']}")
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to read model package group {params['group']}")
 
     # Plan.
     plan = {
@@ -441,8 +437,8 @@ def main():
             plan["objects"] = plan_objects(s3, params, bundle, version)
     except registry.ObjectExists as e:
         module.fail_json(msg=str(e), plan=plan)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to inspect the model store s3://{params['bucket']}/{params['prefix']}")
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to inspect the model store s3://{params['bucket']}/{params['prefix']}")
     tag_changes = any(t["add"] or t["remove"] for t in plan["tags"].values())
     changed = plan["group"]["action"] != "none" or plan["version"]["action"] != "none" or tag_changes
 
@@ -481,8 +477,8 @@ def main():
             package = registry.describe_package(sagemaker, package["ModelPackageArn"])
     except registry.RegistryError as e:
         module.fail_json(msg=str(e), plan=plan, changed=True)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to register {params['bundle']} in model package group {params['group']}")
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to register {params['bundle']} in model package group {params['group']}")
 
     after = registry.summarize(package, version_tags)
     result = dict(

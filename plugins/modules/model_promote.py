@@ -293,18 +293,13 @@ rolled_back:
   sample: ["pointer", "alias", "approval"]
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-
-    AWS_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import promotion
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import registry
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import AWS_ERRORS
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import fail
 
 
 class Promoter:
@@ -313,10 +308,9 @@ class Promoter:
     def __init__(self, module):
         self.module = module
         self.params = module.params
-        retry = registry.retry_decorator()
-        self.sagemaker = module.client("sagemaker", retry_decorator=retry)
-        self.s3 = module.client("s3", retry_decorator=retry)
-        self.ssm = module.client("ssm", retry_decorator=retry)
+        self.sagemaker = retries.client(module, "sagemaker")
+        self.s3 = retries.client(module, "s3")
+        self.ssm = retries.client(module, "ssm")
         self.bucket = self.params["bucket"]
         self.prefix = registry.clean_prefix(self.params["prefix"])
         self.environment = self.params["environment"]
@@ -342,7 +336,7 @@ class Promoter:
             return self.params["promoted_by"]
         if self.params["approver"]:
             return self.params["approver"]
-        sts = self.module.client("sts", retry_decorator=registry.retry_decorator())
+        sts = retries.client(self.module, "sts")
         return sts.get_caller_identity(aws_retry=True)["Arn"]
 
     # Plans.
@@ -435,7 +429,7 @@ class Promoter:
                 msg += f"; COULD NOT UNDO: {'; '.join(undo_failures)}"
             extra = dict(rolled_back=rolled_back, changed=bool(undo_failures), plan=plan)
             if isinstance(e, AWS_ERRORS):
-                self.module.fail_json_aws(e, msg=msg, **extra)
+                fail(self.module, e, msg=msg, **extra)
             self.module.fail_json(msg=f"{msg}: {e}", **extra)
 
     def approval_description(self, record_body):
@@ -632,7 +626,7 @@ def main():
     except (registry.RegistryError, promotion.PromotionError) as e:
         module.fail_json(msg=str(e), changed=False, environment=module.params["environment"])
     except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to read the state of {module.params['environment']} "
+        fail(module, e, msg=f"Failed to read the state of {module.params['environment']} "
                                     f"(model package group {module.params['group']})")
 
 
