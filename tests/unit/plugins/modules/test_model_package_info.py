@@ -12,7 +12,7 @@ from ansible_collections.mlops.aws_deploy.plugins.modules import model_package_i
 GROUP = "mobileml-model"
 ACCOUNT = "123456789012"
 GROUP_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/{GROUP}"
-NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
 
 
 def arn(version):

@@ -10,7 +10,7 @@ import datetime
 from ansible_collections.mlops.aws_deploy.plugins.modules import sagemaker_endpoint_info
 
 ACCOUNT = "123456789012"
-NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
 NAME = "mobileml-prod-model"
 CONFIG = f"{NAME}-3f9a1c2e"
 
