@@ -3,6 +3,9 @@
 
 """The model registry: a SageMaker model package group and its versions (model packages).
 
+Groups and packages are SageMaker resources: their tags go through sagemaker.py's get_tags,
+tag_plan and apply_tags, as an endpoint's do.
+
 What a version records lives in its CustomerMetadataProperties (flat string keys, see
 ``CMP_*`` below): the sha256 of model.onnx (the identity of a model), the dataset hash, the
 metrics (``metrics.<name>``), the drift baseline location. ``summarize()`` turns a described
@@ -17,11 +20,6 @@ from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import S3ErrorHandler
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import SageMakerErrorHandler
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import sagemaker_not_found
-
-# Groups and packages are SageMaker resources: their tags are read and written as an endpoint's.
-from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import apply_tags  # noqa: F401
-from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import get_tags  # noqa: F401
-from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import tag_plan  # noqa: F401
 
 APPROVAL_STATUSES = ("PendingManualApproval", "Approved", "Rejected")
 RETRY = retries.retry_decorator("sagemaker")

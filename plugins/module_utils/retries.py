@@ -32,12 +32,10 @@ EXTRA_CODES = {
     # (30 per account): it passes with time.
     "logs": ["ThrottlingException", "LimitExceededException", "ServiceUnavailableException"],
 }
-# A blue/green deployment's calls wait longer between tries: the cut-over must not give up on a
-# burst of throttling that a few more seconds would have outlasted.
-BACKOFF = {
-    "ecs": {"retries": 10, "delay": 1, "max_delay": 20},
-    "elbv2": {"retries": 10, "delay": 1, "max_delay": 20},
-}
+# A blue/green deployment's calls (ECS, ELBv2, CloudWatch, Application Auto Scaling) retry sooner
+# than AWSRetry's default (delay 3 s, up to 60 s): a weight shift must not sit a minute behind one
+# throttle while its bake clock runs.
+BLUE_GREEN_BACKOFF = {"retries": 10, "delay": 1, "max_delay": 20}
 
 
 def extra_codes(*services):
@@ -50,17 +48,14 @@ def extra_codes(*services):
     return codes
 
 
-def retry_decorator(*services):
-    """``AWSRetry.jittered_backoff`` with the extra codes (and backoff) of these services."""
-    backoff = {}
-    for service in services:
-        backoff.update(BACKOFF.get(service, {}))
+def retry_decorator(*services, **backoff):
+    """``AWSRetry.jittered_backoff`` with the extra codes of these services (``backoff``: retries, delay, max_delay)."""
     return AWSRetry.jittered_backoff(catch_extra_error_codes=extra_codes(*services), **backoff)
 
 
-def client(module, service):
+def client(module, service, **backoff):
     """``module.client(service)`` wrapped with the service's retry policy (opt in with aws_retry=True)."""
-    return module.client(service, retry_decorator=retry_decorator(service))
+    return module.client(service, retry_decorator=retry_decorator(service, **backoff))
 
 
 def bare_client(client_or_wrapper):

@@ -157,7 +157,7 @@ def decide_rollback(state):
         if colors[other(target)]["desired_count"] > 0 or colors[other(target)]["autoscaling"]:
             return {"action": FINISH, "live_color": target, "new_color": target}
         return {"action": NOOP, "live_color": target, "new_color": target,
-                "reason": "traffic is already on the previous colour (%s)" % target}
+                "reason": f"traffic is already on the previous colour ({target})"}
     return {"action": ROLLBACK, "live_color": other(target), "new_color": target}
 
 

@@ -224,6 +224,9 @@ from ansible_collections.mlops.aws_deploy.plugins.module_utils import registry
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.bundle import BundleError
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.bundle import read_bundle
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import apply_tags
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import get_tags
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import tag_plan
 
 GENERATED_BY = "mlops.aws_deploy.model_package"
 MAX_CLAIM_ATTEMPTS = 5
@@ -413,8 +416,8 @@ def main():
         group = registry.describe_group(sagemaker, params["group"])
         summaries = registry.list_versions(sagemaker, params["group"]) if group else []
         existing = registry.find_by_sha256(sagemaker, params["group"], bundle.model_sha256, summaries) if group else None
-        group_tags = registry.get_tags(sagemaker, group["ModelPackageGroupArn"]) if group else {}
-        version_tags = registry.get_tags(sagemaker, existing["ModelPackageArn"]) if existing else {}
+        group_tags = get_tags(sagemaker, group["ModelPackageGroupArn"]) if group else {}
+        version_tags = get_tags(sagemaker, existing["ModelPackageArn"]) if existing else {}
     except errors.AWS_ERRORS as e:
         errors.fail(module, e, msg=f"Failed to read model package group {params['group']}")
 
@@ -422,8 +425,8 @@ def main():
     plan = {
         "group": {"name": params["group"], "action": "none" if group else "create"},
         "tags": {
-            "group": registry.tag_plan(group_tags, params["tags"], params["purge_tags"]) if group else {"add": {}, "remove": []},
-            "version": registry.tag_plan(version_tags, params["tags"], params["purge_tags"]) if existing else {"add": {}, "remove": []},
+            "group": tag_plan(group_tags, params["tags"], params["purge_tags"]) if group else {"add": {}, "remove": []},
+            "version": tag_plan(version_tags, params["tags"], params["purge_tags"]) if existing else {"add": {}, "remove": []},
         },
     }
     try:
@@ -465,14 +468,14 @@ def main():
         if not group:
             group = registry.create_group(sagemaker, params["group"], params["group_description"], params["tags"])
         elif plan["tags"]["group"]["add"] or plan["tags"]["group"]["remove"]:
-            registry.apply_tags(sagemaker, group["ModelPackageGroupArn"], plan["tags"]["group"])
+            apply_tags(sagemaker, group["ModelPackageGroupArn"], plan["tags"]["group"])
         if existing:
-            registry.apply_tags(sagemaker, existing["ModelPackageArn"], plan["tags"]["version"])
+            apply_tags(sagemaker, existing["ModelPackageArn"], plan["tags"]["version"])
             package = existing
         else:
             package = register(module, sagemaker, s3, bundle, summaries, plan)
-        group_tags = registry.get_tags(sagemaker, group["ModelPackageGroupArn"])
-        version_tags = registry.get_tags(sagemaker, package["ModelPackageArn"])
+        group_tags = get_tags(sagemaker, group["ModelPackageGroupArn"])
+        version_tags = get_tags(sagemaker, package["ModelPackageArn"])
         if existing and tag_changes:
             package = registry.describe_package(sagemaker, package["ModelPackageArn"])
     except registry.RegistryError as e:

@@ -122,6 +122,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import registry
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import get_tags
 
 
 def main():
@@ -152,7 +153,7 @@ def main():
                     packages.append(registry.describe_package(sagemaker, summary["ModelPackageArn"]))
                 except registry.VersionNotFound:
                     continue  # deleted since the listing
-        group_tags = registry.get_tags(sagemaker, group["ModelPackageGroupArn"])
+        group_tags = get_tags(sagemaker, group["ModelPackageGroupArn"])
     except registry.RegistryError as e:
         module.fail_json(msg=str(e))
     except errors.AWS_ERRORS as e:

@@ -53,7 +53,7 @@ options:
       - V(promoted) makes O(version) live in O(environment) when its gates pass.
       - V(reverted) returns O(environment) to the version that was live before the current one, in one step.
       - V(history) lists the environment's promotion records, newest first; it changes nothing. It is deprecated
-        and will be removed in 2.0.0: use M(mlops.aws_deploy.model_promote_info).
+        and will be removed in 2.0.0, use M(mlops.aws_deploy.model_promote_info) instead.
     type: str
     default: promoted
     choices: ['promoted', 'reverted', 'history']
@@ -293,6 +293,7 @@ from ansible_collections.mlops.aws_deploy.plugins.module_utils import registry
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import AWS_ERRORS
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import fail
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import tag_plan
 
 
 class PromotionRun:
@@ -340,7 +341,7 @@ class PromotionRun:
     # -- plans: {"action", "target", "gates", "plan", "after", "record_key", "record"} -----------
 
     def _tag_plan(self):
-        return registry.tag_plan(self.current["tags"], self.params["tags"], self.params["purge_tags"])
+        return tag_plan(self.current["tags"], self.params["tags"], self.params["purge_tags"])
 
     def plan_change(self, action, target, gates, lineage):
         """The steps that make ``target`` live, and the record that tells the story."""

@@ -68,8 +68,9 @@ def test_a_lock_held_by_another_run_is_reported_with_its_expiry(stubbed_client, 
 
 def test_a_missing_colour_service_is_named(stubbed_client, run_module):
     world = World(stubbed_client)
-    world.stub("ecs", "describe_clusters", {"clusters": [{"clusterName": "mobileml-prod", "status": "ACTIVE",
-                                                          "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/x"}]})
+    cluster = {"clusterName": "mobileml-prod", "status": "ACTIVE",
+               "clusterArn": "arn:aws:ecs:us-east-1:123456789012:cluster/mobileml-prod"}
+    world.stub("ecs", "describe_clusters", {"clusters": [cluster]})
     world.stub("ecs", "describe_services", {"services": [world.service("blue")], "failures": [
         {"arn": f"arn:aws:ecs:us-east-1:123456789012:service/mobileml-prod/{SERVICE}-green", "reason": "MISSING"}]})
     result = run_module(ecs_blue_green_info, ARGS)
