@@ -11,7 +11,7 @@ after the cut-over the previous colour is scaled to 0 but keeps its task definit
 rollback only has to scale it up again. An Application Auto Scaling scalable target
 (``ecs:service:DesiredCount``) follows the live colour.
 
-Clients are retrying wrappers (``module.client(..., retry_decorator=...)``); every call passes
+Clients are retrying wrappers (``retries.client(module, service, ...)``); every call passes
 ``aws_retry=True``. Missing resources raise ``BlueGreenError``; AWS errors propagate.
 """
 
@@ -204,14 +204,19 @@ def update_service(ecs, cluster, service_name, task_definition=None, desired_cou
     return ecs.update_service(aws_retry=True, **params)["service"]
 
 
-def wait_stable(ecs, cluster, service_name, delay, timeout, clock):
+def wait_stable(ecs, cluster, service_name, delay, timeout, clock, task_definition=None):
     """Poll (bounded by ``timeout`` seconds) until the service is stable: one deployment, all tasks running.
 
     The acceptors of botocore's ``services_stable`` waiter, with every poll retried like any call
     and a throttle that outlasts the retries costing only that poll (see ``waiters.poll``). A
     service that is gone or draining fails at once. Returns the poll result; ``observation`` is
-    {"deployments", "running", "desired"} from the last poll.
+    {"deployments", "running", "desired", "rollout_state"} from the last poll.
+
+    With ``task_definition`` (the ARN just deployed) the service must also still run it and its
+    PRIMARY deployment be COMPLETED (when ECS reports a rolloutState): a deployment ECS marked
+    FAILED or rolled back (``rollout_failure``) fails at once with ECS's reason.
     """
+    seen = {}
 
     def probe():
         response = ecs.describe_services(aws_retry=True, cluster=cluster, services=[service_name])
@@ -219,11 +224,17 @@ def wait_stable(ecs, cluster, service_name, delay, timeout, clock):
         if not found:
             raise DeploymentFailure(f"ECS service {service_name} is missing or no longer ACTIVE")
         service = found[0]
+        failure = rollout_failure(service, task_definition, seen) if task_definition else None
+        if failure:
+            raise DeploymentFailure(failure["reason"], {"deployment": failure})
         observation = {
             "deployments": len(service.get("deployments", [])),
             "running": service.get("runningCount", 0),
             "desired": service.get("desiredCount", 0),
+            "rollout_state": (primary_deployment(service) or {}).get("rolloutState"),
         }
+        if task_definition and observation["rollout_state"] not in (None, ROLLOUT_COMPLETED):
+            return False, observation
         return observation["deployments"] == 1 and observation["running"] == observation["desired"], observation
 
     return waiters.poll(clock, timeout, delay, probe, retries.extra_codes("ecs"))
@@ -233,8 +244,79 @@ def describe_stability(result):
     observation = result["observation"]
     if observation is None:
         return "no answer from ECS"
-    return (f"{observation['deployments']} deployment(s), {observation['running']} of {observation['desired']} "
+    text = (f"{observation['deployments']} deployment(s), {observation['running']} of {observation['desired']} "
             "task(s) running")
+    if observation.get("rollout_state") not in (None, ROLLOUT_COMPLETED):
+        text += f", rollout {observation['rollout_state']}"
+    return text
+
+
+# The rolling update (ECS) controller's deployments (AWS API reference, Deployment): rolloutState is
+# IN_PROGRESS, COMPLETED (the service reached a steady state) or FAILED (the deployment circuit
+# breaker stopped it); with the breaker's rollback ECS then starts a deployment of the last COMPLETED
+# one, and the service's taskDefinition is that older revision again.
+ROLLOUT_COMPLETED = "COMPLETED"
+ROLLOUT_FAILED = "FAILED"
+EVENTS_SHOWN = 5
+
+
+def primary_deployment(service):
+    for deployment in service.get("deployments", []):
+        if deployment.get("status") == "PRIMARY":
+            return deployment
+    return None
+
+
+def rollout_failure(service, task_definition, seen=None):
+    """Why ECS gave up deploying ``task_definition`` (an ARN) to ``service``, or None while it may succeed.
+
+    A failure is a deployment of ``task_definition`` in rolloutState FAILED, or a service that runs
+    another task definition (the circuit breaker rolled it back, or someone else deployed). Returns
+    {"reason", "task_definition" (what the service runs), "rollout_state", "rollout_state_reason",
+    "events"}: the reason quotes ECS's rolloutStateReason and its service events since the
+    deployment began (``seen`` keeps that start across polls), at most the last EVENTS_SHOWN.
+    """
+    seen = {} if seen is None else seen
+    name = service.get("serviceName")
+    ours = [d for d in service.get("deployments", []) if d.get("taskDefinition") == task_definition]
+    for deployment in ours:
+        if deployment.get("createdAt") and "since" not in seen:
+            seen["since"] = deployment["createdAt"]
+    failed = [d for d in ours if d.get("rolloutState") == ROLLOUT_FAILED]
+    running = service.get("taskDefinition")
+    if not failed and running == task_definition:
+        return None
+    about = failed[0] if failed else primary_deployment(service) or {}
+    events = _events_since(service, seen.get("since"))
+    if running != task_definition:
+        reason = f"ECS rolled {name} back from {_short_arn(task_definition)} to {_short_arn(running)}"
+    else:
+        reason = f"ECS marked the deployment of {_short_arn(task_definition)} to {name} FAILED"
+    if failed and about.get("rolloutStateReason"):
+        reason += f" ({about['rolloutStateReason']})"
+    elif about.get("rolloutStateReason"):
+        reason += f"; its deployment now: {about['rolloutStateReason']}"
+    if events:
+        reason += f"; ECS service events: {' | '.join(e['message'] for e in events)}"
+    return {
+        "reason": reason,
+        "task_definition": running,
+        "rollout_state": about.get("rolloutState"),
+        "rollout_state_reason": about.get("rolloutStateReason"),
+        "events": [{"created_at": str(e.get("createdAt")), "message": e["message"]} for e in events],
+    }
+
+
+def _events_since(service, since):
+    """The service's events (newest first in DescribeServices) from ``since`` on, oldest first."""
+    events = [e for e in service.get("events", []) if e.get("message")]
+    if since is not None:
+        events = [e for e in events if e.get("createdAt") is None or e["createdAt"] >= since]
+    return list(reversed(events[:EVENTS_SHOWN]))
+
+
+def _short_arn(arn):
+    return arn.rsplit("/", 1)[-1] if arn else arn
 
 
 # Application Auto Scaling: the scalable target follows the live colour.

@@ -20,8 +20,14 @@ description:
   - On success the new colour holds 100% of the traffic, autoscaling follows it, and the previous
     colour is scaled to 0 after O(termination_wait) (it keeps its task definition, so a rollback
     only scales it up again).
-  - On any failure (targets not healthy, an alarm in C(ALARM), the service not stable in time, an
-    AWS error during the shift) all traffic goes back to the previous colour, the new colour is
+  - The new colour is ready when its ECS service still runs the requested task definition, its
+    PRIMARY deployment's C(rolloutState) is C(COMPLETED) (for the rolling update controller, which
+    reports one), all its tasks run and its targets are healthy. A deployment that ECS's deployment
+    circuit breaker marked C(FAILED), or rolled back to the colour's previous (older) task
+    definition, is a failed deploy at once, with ECS's C(rolloutStateReason) and the service's events
+    since the deployment began in the message and the O(ignore:timeline); traffic never moves to it.
+  - On any failure (targets not healthy, an alarm in C(ALARM), the service not stable in time, a
+    deployment failed or rolled back by ECS, an AWS error during the shift) all traffic goes back to the previous colour, the new colour is
     scaled to 0 and the module fails with a message and the O(ignore:timeline).
   - The weights are the rollout state and nothing is kept outside AWS. Re-running with the live
     task definition changes nothing. A re-run after an interrupted shift reads the state from AWS
@@ -251,6 +257,8 @@ timeline:
     - What happened, one entry per event. C(phase) is one of C(register), C(restore), C(scale_up),
       C(ready), C(shift), C(bake), C(autoscaling), C(scale_down), C(rollback), C(lock), C(finish).
     - C(health) is per colour C({healthy, required, registered, ok}) (with C(unhealthy) target ids);
+      C(deployment) (on a C(ready) entry when ECS failed or rolled back the deployment) is
+      C({reason, task_definition, rollout_state, rollout_state_reason, events});
       C(alarms) maps alarm names to their state; C(decision) says what the module did next.
   returned: always
   type: list
@@ -500,8 +508,8 @@ def make_plan(params, current, request, now):
         copy = not current["services"][new]["autoscaling"]
         plan["autoscaling"] = {"from": old, "to": new, "copy_to_new": copy}
         ops.append(
-            ("Move the scalable target and its policies from %s to %s" if copy else "DeregisterScalableTarget %s")
-            % ((services[old], services[new]) if copy else services[old])
+            f"Move the scalable target and its policies from {services[old]} to {services[new]}" if copy
+            else f"DeregisterScalableTarget {services[old]}"
         )
     if current["services"][old]["desired_count"] > 0:
         wait = params["termination_wait"] if action in (rollout.DEPLOY, rollout.RESUME, rollout.ROLLBACK) else 0
@@ -648,7 +656,14 @@ class Rollout:
                 detail=f"{name} runs {_short(self.current['services'][color]['task_definition'])} with {desired} task(s)",
             )
         poll = self.params["poll_interval"]
-        stable = ecs_utils.wait_stable(self.clients["ecs"], self.cluster, name, poll, self.params["wait_timeout"], self.clock)
+        try:
+            stable = ecs_utils.wait_stable(
+                self.clients["ecs"], self.cluster, name, poll, self.params["wait_timeout"], self.clock, task_definition
+            )
+        except DeploymentFailure as failure:  # ECS's circuit breaker failed or rolled back the deployment
+            deployment = failure.observation.get("deployment")
+            self.timeline.add("ready", "rollback", weights=self.weights, detail=failure.reason, deployment=deployment)
+            raise
         if not stable["done"]:
             raise DeploymentFailure(
                 f"ECS service {name} did not become stable within {self.params['wait_timeout']} s: "
