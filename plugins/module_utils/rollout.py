@@ -161,6 +161,39 @@ def decide_rollback(state):
     return {"action": ROLLBACK, "live_color": other(target), "new_color": target}
 
 
+def worst_case_duration(plan, wait_timeout, health_timeout):
+    """Seconds the plan's run can last at most: the waits for the new colour, then every step's watch.
+
+    The scale-up waits (ECS stability up to ``wait_timeout``, then healthy targets up to
+    ``health_timeout``) are counted in full when the run scales a colour up (deploy, resume,
+    rollback); then each step's hold, and what is left of an interrupted step. API calls and a
+    rollback after a failure take seconds, not minutes, and are not counted. The previous colour's
+    scale-down is never waited for (it is recorded, see ``termination_wait``).
+    """
+    scales_up = plan["action"] in (DEPLOY, RESUME, ROLLBACK)
+    holds = [step["hold"] for step in plan["steps"]]
+    if plan.get("resume_watch"):
+        holds.insert(0, plan["resume_watch"]["hold"])
+    duration = {
+        "stable_wait": wait_timeout if scales_up else 0,
+        "health_wait": health_timeout if scales_up else 0,
+        "watches": holds,
+    }
+    duration["total"] = duration["stable_wait"] + duration["health_wait"] + sum(holds)
+    return duration
+
+
+def describe_duration(duration):
+    parts = []
+    if duration["stable_wait"]:
+        parts.append(f"ECS stability wait {duration['stable_wait']} s")
+    if duration["health_wait"]:
+        parts.append(f"target health wait {duration['health_wait']} s")
+    if any(duration["watches"]):
+        parts.append(f"steps watched {' + '.join(str(h) for h in duration['watches'])} s")
+    return f"{duration['total']} s ({', '.join(parts) or 'no wait'})"
+
+
 def required_healthy(desired_count, min_healthy_percent):
     """Healthy targets a colour needs: ceil(desired * min_healthy_percent / 100), at least 1."""
     if desired_count <= 0:

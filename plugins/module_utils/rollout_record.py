@@ -45,6 +45,13 @@ LOCK_EXPIRES_TAG = PREFIX + "lock_expires"
 LOCK_TAGS = (LOCK_OWNER_TAG, LOCK_EXPIRES_TAG)
 
 
+# When the colour that served before a cut-over may be scaled to 0 (termination_wait after it): the
+# run that cut over leaves it running and records this; the next run scales it down once it is due.
+SCALE_DOWN_COLOR_TAG = PREFIX + "scale_down_color"
+SCALE_DOWN_AFTER_TAG = PREFIX + "scale_down_after"
+SCALE_DOWN_TAGS = (SCALE_DOWN_COLOR_TAG, SCALE_DOWN_AFTER_TAG)
+
+
 def iso(seconds):
     moment = datetime.datetime.fromtimestamp(int(seconds), datetime.timezone.utc)
     return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
@@ -111,6 +118,27 @@ def remaining_hold(progress, percent, hold, now):
     if not progress or progress["step"] != percent or progress["started"] is None:
         return hold  # the step's start was not recorded: watch it whole
     return max(0, min(hold, int(round(progress["started"] + progress["hold"] - now))))
+
+
+# ---------------------------------------------------------------- deferred scale-down
+
+
+def scale_down_tags(color, after):
+    return {SCALE_DOWN_COLOR_TAG: color, SCALE_DOWN_AFTER_TAG: iso(after)}
+
+
+def parse_scale_down(tags):
+    """{"color", "after" (wall seconds)} or None when no deferred scale-down is recorded."""
+    if tags.get(SCALE_DOWN_COLOR_TAG) not in ("blue", "green"):
+        return None
+    return {"color": tags[SCALE_DOWN_COLOR_TAG], "after": parse_iso(tags.get(SCALE_DOWN_AFTER_TAG)) or 0}
+
+
+def scale_down_pending(record, idle, now):
+    """The record when it defers the scale-down of ``idle`` to a moment still to come, else None."""
+    if record and record["color"] == idle and record["after"] > now:
+        return record
+    return None
 
 
 # ---------------------------------------------------------------- lock

@@ -18,8 +18,11 @@ description:
     rule weights (all at once, canary, or linear steps). After each step, and through the bake
     time, the module checks the given CloudWatch alarms and the new colour's target health.
   - On success the new colour holds 100% of the traffic, autoscaling follows it, and the previous
-    colour is scaled to 0 after O(termination_wait) (it keeps its task definition, so a rollback
-    only scales it up again).
+    colour is scaled to 0 (it keeps its task definition, so a rollback only scales it up again).
+    With O(termination_wait) the module does not wait, it leaves the previous colour running and
+    records on the listener rule when it may be scaled down (tags C(ecs_blue_green:scale_down_color),
+    C(ecs_blue_green:scale_down_after)); a later run (the next deploy, or a re-run with the live task
+    definition) scales it to 0 once that time has passed, and does nothing before.
   - The new colour is ready when its ECS service still runs the requested task definition, its
     PRIMARY deployment's C(rolloutState) is C(COMPLETED) (for the rolling update controller, which
     reports one), all its tasks run and its targets are healthy. A deployment that ECS's deployment
@@ -131,11 +134,22 @@ options:
         default: 300
   termination_wait:
     description:
-      - Seconds the previous colour keeps running after the cut-over before it is scaled to 0.
-      - A re-run that finds the previous colour still running after a completed cut-over scales it
-        to 0 at once.
+      - Seconds the previous colour keeps running after the cut-over before it may be scaled to 0.
+      - Never slept. V(0) scales it to 0 at the end of the run; more leaves it running (ready for
+        the rollback runbook) and records the moment on the listener rule. A run that finds the
+        previous colour still running after a completed cut-over scales it to 0 once the recorded
+        moment has passed (at once without a record), and changes nothing before.
     type: int
     default: 0
+  max_duration:
+    description:
+      - Seconds the runner gives this run (for example what is left of a CI job's timeout).
+      - The plan's worst case (C(plan.duration)) is computed before any change; a plan that does
+        not fit is refused, in check mode too, with the figures. The worst case counts
+        O(wait_timeout) and O(health.timeout) in full when a colour is scaled up, and every step's
+        hold (O(interval), O(bake_time)); O(termination_wait) is not waited for.
+      - Without it, no limit.
+    type: int
   rollback:
     description:
       - Move traffic back to the previous colour when the deployment fails. With V(false) the
@@ -171,9 +185,9 @@ notes:
   - An Application Auto Scaling scalable target on the previous colour is moved to the new one
     (same min/max, target tracking and step scaling policies copied; an C(ALBRequestCountPerTarget)
     resource label is pointed at the new target group) and deregistered from the previous one.
-  - The module waits for bake times, intervals and O(termination_wait) while it runs (there is no
-    C(wait) option, a shift is only safe while it is watched); Ansible's C(async) lets a play do
-    something else meanwhile.
+  - The module waits for bake times and intervals while it runs (there is no C(wait) option, a shift
+    is only safe while it is watched); Ansible's C(async) lets a play do something else meanwhile.
+    O(max_duration) refuses a plan whose waits would outlast the runner.
   - A task definition registered from O(image) keeps the tags of the one it is based on; the module
     manages no other tags.
 extends_documentation_fragment:
@@ -196,6 +210,7 @@ EXAMPLES = r"""
       - mobileml-prod-backend-5xx
       - mobileml-prod-backend-latency
     termination_wait: 600
+    max_duration: 2400
 
 - name: Deploy a new image on top of the live task definition, 50% at a time
   mlops.aws_deploy.ecs_blue_green:
@@ -255,7 +270,8 @@ weights:
 timeline:
   description:
     - What happened, one entry per event. C(phase) is one of C(register), C(restore), C(scale_up),
-      C(ready), C(shift), C(bake), C(autoscaling), C(scale_down), C(rollback), C(lock), C(finish).
+      C(ready), C(shift), C(bake), C(autoscaling), C(scale_down) (C(done), or C(deferred) when
+      O(termination_wait) leaves the previous colour running), C(rollback), C(lock), C(finish).
     - C(health) is per colour C({healthy, required, registered, ok}) (with C(unhealthy) target ids);
       C(deployment) (on a C(ready) entry when ECS failed or rolled back the deployment) is
       C({reason, task_definition, rollout_state, rollout_state_reason, events});
@@ -281,6 +297,10 @@ plan:
       leftover colour), V(rollback) or V(complete_rollback) (finish the rollback of a run that died).
     - C(resume_watch) is the interrupted step a V(resume) watches first, with the seconds left of it.
     - C(lock) is the lock another run holds, when one does.
+    - C(duration) is the run's worst case in seconds, C({stable_wait, health_wait, watches, total})
+      (see O(max_duration)).
+    - C(scale_down_at) is when the previous colour may be scaled to 0 (ISO 8601), when
+      O(termination_wait) defers it or a recorded moment has not come yet; else null.
   returned: always
   type: dict
   sample:
@@ -299,6 +319,8 @@ plan:
     autoscaling: {"from": "blue", "to": "green", "copy_to_new": true}
     scale_down: {"color": "blue", "after": 600}
     resume_watch: null
+    duration: {"stable_wait": 900, "health_wait": 600, "watches": [300, 300], "total": 2100}
+    scale_down_at: "2026-11-23T15:55:33Z"
     operations:
       - "UpdateService mobileml-prod-backend-green: task definition mobileml-prod-backend:42, desired count 3"
       - "ModifyRule weights blue 90 / green 10"
@@ -344,6 +366,7 @@ def argument_spec():
             options=dict(min_healthy_percent=dict(type="int", default=100), timeout=dict(type="int", default=300)),
         ),
         termination_wait=dict(type="int", default=0),
+        max_duration=dict(type="int"),
         rollback=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=600),
         poll_interval=dict(type="int", default=5),
@@ -366,6 +389,8 @@ def validate(params):
                         ("poll_interval", params["poll_interval"]), ("lock_ttl", params["lock_ttl"])):
         if value < 1:
             return f"{name} must be 1 or more seconds, got {value}"
+    if params["max_duration"] is not None and params["max_duration"] < 1:
+        return f"max_duration must be 1 or more seconds, got {params['max_duration']}"
     if params["desired_count"] is not None and params["desired_count"] < 1:
         return f"desired_count must be 1 or more, got {params['desired_count']}"
     if params["state"] == "present" and not (params["task_definition"] or params["image"]):
@@ -432,6 +457,7 @@ def make_plan(params, current, request, now):
         decision = rollout.decide_rollback(state)
     else:
         decision = rollout.decide(state, request["arn"])
+    decision = defer_finish(decision, current, now)
     action, live, new = decision["action"], decision["live_color"], decision["new_color"]
     plan = {
         "action": action,
@@ -449,10 +475,13 @@ def make_plan(params, current, request, now):
         "autoscaling": None,
         "scale_down": None,
         "resume_watch": None,
+        "scale_down_at": None,
         "operations": [],
     }
     if decision.get("reason"):
         plan["reason"] = decision["reason"]
+    if decision.get("scale_down_at"):
+        plan["scale_down_at"] = decision["scale_down_at"]
     if rollout_record.held_by_other(current["lock"], None, now):
         plan["lock"] = dict(current["lock"], expires=rollout_record.iso(current["lock"]["expires"]))
     ops = plan["operations"]
@@ -494,7 +523,8 @@ def make_plan(params, current, request, now):
                 hold = params["bake_time"] if decision["start"] == 100 else interval
                 left = rollout_record.remaining_hold(state["progress"], decision["start"], hold, now)
                 plan["resume_watch"] = {"weights": rollout.weights_for(new, decision["start"]), "hold": left}
-                ops.append(f"Watch {services[new]} at {decision['start']}% for {left} s (what is left of the interrupted step)")
+                ops.append(f"Watch {services[new]} at {decision['start']}% for {int(left)} s "
+                           "(what is left of the interrupted step)")
         plan["steps"] = [{"weights": rollout.weights_for(new, steps[i]), "hold": holds[i]} for i in range(len(steps))]
     elif action == rollout.RESTORE:
         if current["previous_color"] != live:
@@ -514,8 +544,42 @@ def make_plan(params, current, request, now):
     if current["services"][old]["desired_count"] > 0:
         wait = params["termination_wait"] if action in (rollout.DEPLOY, rollout.RESUME, rollout.ROLLBACK) else 0
         plan["scale_down"] = {"color": old, "after": wait}
-        ops.append(f"UpdateService {services[old]}: desired count 0 after {wait} s")
+        if wait > 0:
+            plan["scale_down_at"] = rollout_record.iso(now + wait)
+            ops.append(f"AddTags {rollout_record.SCALE_DOWN_COLOR_TAG}={old}, {rollout_record.SCALE_DOWN_AFTER_TAG}="
+                       f"{plan['scale_down_at']} on the listener rule: {services[old]} keeps running, a later run scales it to 0")
+        else:
+            ops.append(f"UpdateService {services[old]}: desired count 0 after {wait} s")
     return plan
+
+
+def defer_finish(decision, current, now):
+    """A FINISH whose previous colour must keep running (termination_wait not over) is a NOOP until then."""
+    if decision["action"] != rollout.FINISH:
+        return decision
+    idle = other(decision["live_color"])
+    pending = rollout_record.scale_down_pending(current.get("scale_down"), idle, now)
+    if not pending or current["services"][idle]["autoscaling"]:
+        return decision
+    reason = (
+        f"{current['services'][idle]['service_name']} keeps running until {rollout_record.iso(pending['after'])} "
+        f"({int(pending['after'] - now)} s from now, termination_wait after the cut-over) so that a rollback"
+        " finds it up; a run from then on scales it to 0"
+    )
+    return dict(decision, action=rollout.NOOP, reason=reason, scale_down_at=rollout_record.iso(pending["after"]))
+
+
+def refuse_over_budget(params, plan):
+    """A message when the plan's worst case does not fit ``max_duration``, else None."""
+    budget = params["max_duration"]
+    if budget is None or plan["duration"]["total"] <= budget:
+        return None
+    return (
+        f"The worst case of this run of {params['service']} is {rollout.describe_duration(plan['duration'])}, "
+        f"more than max_duration {budget} s (the time the runner gives it):"
+        " refused before any change. Shorten wait_timeout, health.timeout, interval or bake_time, use fewer steps,"
+        " or give the runner more time."
+    )
 
 
 def _weights_text(weights):
@@ -717,10 +781,30 @@ class Rollout:
                 )
             self.changed = True
             self.timeline.add("autoscaling", "continue", detail=f"the scalable target follows {self.services[new]}")
-        if self.plan["scale_down"]:
-            self.clock.sleep(wait)
+        if self.plan["scale_down"] and wait > 0:
+            self.defer_scale_down(old, wait)
+        elif self.plan["scale_down"]:
             if self.scale(old, 0):
                 self.timeline.add("scale_down", "done", detail=f"{self.services[old]} scaled to 0 after {wait} s")
+            self.clear_scale_down()
+
+    def defer_scale_down(self, old, wait):
+        """Leave ``old`` running for a rollback and record when a later run may scale it to 0 (no sleep)."""
+        after = self.clock.wall() + wait
+        rollout_record.add_tags(self.clients["elbv2"], self.rule["RuleArn"], rollout_record.scale_down_tags(old, after))
+        self.current["scale_down"] = {"color": old, "after": after}
+        self.plan["scale_down_at"] = rollout_record.iso(after)
+        self.changed = True
+        self.timeline.add(
+            "scale_down", "deferred",
+            detail=f"{self.services[old]} keeps running until {rollout_record.iso(after)} (termination_wait {wait} s); a run from then on scales it to 0",
+        )
+
+    def clear_scale_down(self):
+        if self.current.get("scale_down"):
+            rollout_record.remove_tags(self.clients["elbv2"], self.rule["RuleArn"], rollout_record.SCALE_DOWN_TAGS)
+            self.current["scale_down"] = None
+            self.changed = True
 
     # -- the plan's actions
 
@@ -889,7 +973,11 @@ def main():
     except errors.AWS_ERRORS as e:
         errors.fail(module, e, msg=f"Failed to read the blue/green state of {params['service']}")
 
+    plan["duration"] = rollout.worst_case_duration(plan, params["wait_timeout"], params["health"]["timeout"])
     run = Rollout(module, clients, params, current, request, plan, clock)
+    over_budget = refuse_over_budget(params, plan) if plan["action"] != rollout.NOOP else None
+    if over_budget:
+        module.fail_json(msg=over_budget, **run.result(rolled_back=False, live=plan["live_color"]))
     extra = {"diff": diff_of(current, request, plan)} if module._diff else {}
     if module.check_mode or plan["action"] == rollout.NOOP:
         result = run.result(rolled_back=False, live=plan["live_color"])

@@ -5,7 +5,9 @@ with boto3 by benchmarks/deploy/stack.py, so these tests do not depend on the in
 ECS tasks never run offline: the tests register target IPs the way ECS registers its tasks.
 """
 
+import datetime
 import os
+import time
 
 import boto3
 import pytest
@@ -125,3 +127,69 @@ def test_a_deploy_at_30_percent_throttling_succeeds(run_playbook, backend, aws, 
     throttling.configure(aws.endpoint)  # off, for the reads below
     assert sum(throttled.values()) > 0
     assert live(backend) == ("green", f"{IMAGE}:v2", {"blue": 0, "green": 1}, {"blue": 0, "green": 100}), run.output
+
+
+# ---------------------------------------------------------------- the job's time budget, the deferred scale-down
+
+
+def rule_tags(backend):
+    described = boto3.client("elbv2").describe_tags(ResourceArns=[backend["rule_arn"]])["TagDescriptions"][0]
+    return {t["Key"]: t["Value"] for t in described["Tags"]}
+
+
+def test_a_deploy_over_the_pipeline_jobs_budget_is_refused_before_any_change(run_playbook, backend, monkeypatch):
+    # What the pipeline's deploy project sets (roles/pipeline): 280 s for backend then ml, so 140 s
+    # each less 60 s of the run's own reads; the local plan's worst case is 60 s + 30 s of waits.
+    monkeypatch.setenv("DEPLOY_TIME_BUDGET", "280")
+    monkeypatch.setenv("DEPLOY_JOB_SERVICES", "backend,ml")
+    run = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"})
+    assert run.returncode != 0
+    assert (
+        "The worst case of deploying mobileml-local-backend is 90 s (ECS stability wait 60 s, target health wait 30 s,"
+        " steps watched 0 s), more than the 80 s this job gives it: deploy_time_budget 280 s for 2 service(s) deployed"
+        " one after the other (backend, ml), less 60 s per run (deploy_run_overhead). Nothing was changed."
+    ) in " ".join(run.stdout.split()), run.output
+    assert live(backend) == ("blue", f"{IMAGE}:v1", {"blue": 1, "green": 0}, {"blue": 100, "green": 0})
+    assert not any(key.startswith("ecs_blue_green:lock") for key in rule_tags(backend))
+
+    monkeypatch.setenv("DEPLOY_TIME_BUDGET", "300")  # 150 s each: 90 s fits
+    fits = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"}).check()
+    assert "Worst case 90 s of 90" in fits.stdout, fits.output
+    assert live(backend)[:2] == ("green", f"{IMAGE}:v2")
+
+
+def test_termination_wait_leaves_the_old_colour_for_the_rollback_runbook(run_playbook, backend):
+    # moto starts a service's tasks only on UpdateService: start blue's one task, as ECS would have.
+    boto3.client("ecs").update_service(cluster=NAME_PREFIX, service=f"{SERVICE}-blue", desiredCount=1)
+    deploy = {"service": "backend", "image_tag": "v2", "deploy_termination_wait": 3600}
+    run_playbook("playbooks/deploy.yml", extra_vars=deploy).check()
+    # The cut-over is done and the run ended: blue still runs its task, and the rule says until when.
+    assert live(backend) == ("green", f"{IMAGE}:v2", {"blue": 1, "green": 1}, {"blue": 0, "green": 100})
+    assert rule_tags(backend)["ecs_blue_green:scale_down_color"] == "blue"
+    again = run_playbook("playbooks/deploy.yml", extra_vars=deploy).check()
+    assert again.changed == 0 and "keeps running until" in again.stdout, again.output
+    early = run_playbook("playbooks/runbooks/scale_down.yml", extra_vars={"service": "backend"}).check()
+    assert early.changed == 0, early.output
+    assert live(backend)[2] == {"blue": 1, "green": 1}
+
+    rollback = run_playbook("playbooks/runbooks/rollback.yml", extra_vars={"service": "backend"}).check()
+    assert "Roll back to mobileml-local-backend-blue" in rollback.stdout, rollback.output
+    assert live(backend)[:3] == ("blue", f"{IMAGE}:v1", {"blue": 1, "green": 0})
+    assert "ecs_blue_green:scale_down_color" not in rule_tags(backend)
+
+
+def test_a_run_after_the_termination_time_scales_the_old_colour_down(run_playbook, backend):
+    run_playbook(
+        "playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2", "deploy_termination_wait": 1}
+    ).check()
+    assert live(backend)[2] == {"blue": 1, "green": 1}
+    due = rule_tags(backend)["ecs_blue_green:scale_down_after"]
+    # The scale-down time is whole seconds: wait until it has passed (bounded: a few seconds).
+    deadline = time.time() + 10
+    while time.time() <= datetime.datetime.fromisoformat(due.replace("Z", "+00:00")).timestamp() + 1:
+        assert time.time() < deadline
+        time.sleep(0.5)
+    run = run_playbook("playbooks/runbooks/scale_down.yml", extra_vars={"service": "backend"}).check()
+    assert run.changed >= 1, run.output
+    assert live(backend) == ("green", f"{IMAGE}:v2", {"blue": 0, "green": 1}, {"blue": 0, "green": 100})
+    assert not any(key.startswith("ecs_blue_green:scale_down") for key in rule_tags(backend))

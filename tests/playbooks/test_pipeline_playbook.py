@@ -35,6 +35,7 @@ def test_check_mode_on_an_empty_account_plans_everything_and_creates_nothing(run
 def test_converge_then_nothing_to_do_and_drift_is_reported_then_undone(run_playbook):
     assert run_playbook("playbooks/pipeline.yml").check().changed > 0
     assert pipeline_resources()["pipelines"] == [PIPELINE]
+    assert_deploy_projects_carry_their_time_budget()
     again = run_playbook("playbooks/pipeline.yml").check()
     assert again.changed == 0, again.output
     planned = run_playbook("playbooks/pipeline.yml", check_mode=True).check()
@@ -47,3 +48,16 @@ def test_converge_then_nothing_to_do_and_drift_is_reported_then_undone(run_playb
     assert retention() == 1  # check mode changed nothing
     assert run_playbook("playbooks/pipeline.yml").check().changed == 1
     assert retention() == wanted
+
+
+def assert_deploy_projects_carry_their_time_budget():
+    # A deploy build runs deploy.yml for backend then ml: its own timeout, handed to deploy.yml as the
+    # budget it refuses to exceed (the timeout less the setup time), with the services in that order.
+    projects = boto3.client("codebuild").batch_get_projects(
+        names=[f"{NAME_PREFIX}-deploy-dev", f"{NAME_PREFIX}-build-ml"]
+    )["projects"]
+    deploy, build = sorted(projects, key=lambda p: p["name"], reverse=True)
+    assert (deploy["timeoutInMinutes"], build["timeoutInMinutes"]) == (90, 30)
+    variables = {v["name"]: v["value"] for v in deploy["environment"]["environmentVariables"]}
+    assert variables["DEPLOY_TIME_BUDGET"] == str(90 * 60 - 300)
+    assert variables["DEPLOY_JOB_SERVICES"] == "backend,ml"
