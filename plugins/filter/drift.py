@@ -99,17 +99,20 @@ def _rules(permissions):
     return rules
 
 
+def _fields(item, *names):
+    """The named fields of an *_info result item (None where it has none)."""
+    return {name: item.get(name) for name in names}
+
+
 def security_group_state(groups):
     """ec2_security_group_info's groups as name, description, tags and flat ingress/egress rules."""
     return [
-        {
-            "group_name": group.get("group_name"),
-            "group_id": group.get("group_id"),
-            "description": group.get("description"),
-            "tags": group.get("tags") or {},
-            "ingress": _rules(group.get("ip_permissions")),
-            "egress": _rules(group.get("ip_permissions_egress")),
-        }
+        dict(
+            _fields(group, "group_name", "group_id", "description"),
+            tags=group.get("tags") or {},
+            ingress=_rules(group.get("ip_permissions")),
+            egress=_rules(group.get("ip_permissions_egress")),
+        )
         for group in groups or []
     ]
 
@@ -154,12 +157,10 @@ def route_table_state(tables):
 def scaling_state(targets):
     """application_autoscaling_info's targets with their policies keyed by name."""
     return [
-        {
-            "resource_id": target.get("resource_id"),
-            "min_capacity": target.get("min_capacity"),
-            "max_capacity": target.get("max_capacity"),
-            "policies": {policy.get("policy_name"): policy for policy in target.get("scaling_policies") or []},
-        }
+        dict(
+            _fields(target, "resource_id", "min_capacity", "max_capacity"),
+            policies={policy.get("policy_name"): policy for policy in target.get("scaling_policies") or []},
+        )
         for target in targets or []
     ]
 

@@ -14,17 +14,14 @@ register or deregister a scalable target and put a scaling policy.
 from __future__ import annotations
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 
 NAMESPACE = "sagemaker"
 DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 METRIC = "SageMakerVariantInvocationsPerInstance"
-# Application Auto Scaling answers ConcurrentUpdateException while another change is in flight.
-RETRY_CODES = ["ThrottlingException", "ConcurrentUpdateException"]
-
-
-def retry_decorator():
-    return AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
+# Paginated reads retry as the clients' aws_retry=True calls do.
+RETRY = retries.retry_decorator("application-autoscaling")
 
 
 # Application Auto Scaling's service namespaces (the modules' service_namespace choices).
@@ -41,14 +38,14 @@ def read_targets(client, namespace, resource_ids, dimension):
     if dimension:
         query["ScalableDimension"] = dimension
     if not resource_ids:
-        return paginated_query_with_retries(client, "describe_scalable_targets", retry_decorator(), **query)[
+        return paginated_query_with_retries(client, "describe_scalable_targets", RETRY, **query)[
             "ScalableTargets"
         ]
     targets = []
     for start in range(0, len(resource_ids), MAX_RESOURCE_IDS_PER_CALL):
         batch = resource_ids[start : start + MAX_RESOURCE_IDS_PER_CALL]
         targets += paginated_query_with_retries(
-            client, "describe_scalable_targets", retry_decorator(), ResourceIds=batch, **query
+            client, "describe_scalable_targets", RETRY, ResourceIds=batch, **query
         )["ScalableTargets"]
     return targets
 
@@ -83,7 +80,7 @@ def read_scaling(client, endpoint_name):
     """{variant: settings} of the scalable targets registered for this endpoint's variants."""
     prefix = f"endpoint/{endpoint_name}/variant/"
     targets = paginated_query_with_retries(
-        client, "describe_scalable_targets", retry_decorator(), ServiceNamespace=NAMESPACE
+        client, "describe_scalable_targets", RETRY, ServiceNamespace=NAMESPACE
     )["ScalableTargets"]
     current = {}
     for target in targets:
@@ -93,7 +90,7 @@ def read_scaling(client, endpoint_name):
         policies = paginated_query_with_retries(
             client,
             "describe_scaling_policies",
-            retry_decorator(),
+            RETRY,
             ServiceNamespace=NAMESPACE,
             ResourceId=target["ResourceId"],
             ScalableDimension=DIMENSION,

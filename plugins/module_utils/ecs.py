@@ -11,7 +11,7 @@ after the cut-over the previous colour is scaled to 0 but keeps its task definit
 rollback only has to scale it up again. An Application Auto Scaling scalable target
 (``ecs:service:DesiredCount``) follows the live colour.
 
-Clients are retrying wrappers (``module.client(..., retry_decorator=...)``); every call passes
+Clients are retrying wrappers (``retries.client(module, service, ...)``); every call passes
 ``aws_retry=True``. Missing resources raise ``BlueGreenError``; AWS errors propagate.
 """
 
@@ -23,6 +23,7 @@ from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import CO
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import BlueGreenError
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import DeploymentFailure
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout_record
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import traffic
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import waiters
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import percent_weights
@@ -53,13 +54,45 @@ REGISTERABLE = (
 
 
 def color_service_names(service):
-    return {color: "%s-%s" % (service, color) for color in COLORS}
+    return {color: f"{service}-{color}" for color in COLORS}
+
+
+# The options that name a blue/green service, its listener rule and its target groups, shared by
+# ecs_blue_green and ecs_blue_green_info (documented by the doc fragment mlops.aws_deploy.blue_green_service).
+SELECTION_MUTUALLY_EXCLUSIVE = [("listener_rule_arn", "listener_arn")]
+SELECTION_REQUIRED_TOGETHER = [("listener_arn", "path")]
+
+
+def selection_argument_spec():
+    return dict(
+        cluster=dict(type="str", required=True),
+        service=dict(type="str", required=True),
+        listener_rule_arn=dict(type="str"),
+        listener_arn=dict(type="str"),
+        path=dict(type="str"),
+        target_groups=dict(type="dict", options=dict(blue=dict(type="str"), green=dict(type="str"))),
+    )
+
+
+def target_group_names(params):
+    """{colour: target group name or ARN}: the given ones, else C(<service>-<colour>)."""
+    given = params["target_groups"] or {}
+    defaults = color_service_names(params["service"])
+    return {color: given.get(color) or defaults[color] for color in COLORS}
+
+
+def describe_selected(clients, params):
+    """describe_blue_green() of the service the selection options name."""
+    return describe_blue_green(
+        clients, params["cluster"], params["service"], target_group_names(params),
+        rule_arn=params["listener_rule_arn"], listener_arn=params["listener_arn"], path=params["path"],
+    )
 
 
 def describe_cluster(ecs, cluster):
     clusters = ecs.describe_clusters(aws_retry=True, clusters=[cluster])["clusters"]
     if not clusters or clusters[0].get("status") != "ACTIVE":
-        raise BlueGreenError("The ECS cluster %s does not exist" % cluster)
+        raise BlueGreenError(f"The ECS cluster {cluster} does not exist")
     return clusters[0]
 
 
@@ -70,7 +103,7 @@ def describe_color_services(ecs, cluster, service):
     by_name = {s["serviceName"]: s for s in found if s.get("status") == "ACTIVE"}
     missing = [names[c] for c in COLORS if names[c] not in by_name]
     if missing:
-        raise BlueGreenError("ECS service(s) %s not found in cluster %s" % (", ".join(missing), cluster))
+        raise BlueGreenError(f"ECS service(s) {', '.join(missing)} not found in cluster {cluster}")
     return {color: summarize_service(by_name[names[color]]) for color in COLORS}
 
 
@@ -92,8 +125,8 @@ def check_service_target_groups(services, target_groups):
         attached = services[color]["target_group_arns"]
         if attached and target_groups[color]["arn"] not in attached:
             raise BlueGreenError(
-                "ECS service %s is attached to %s, not to the %s target group %s"
-                % (services[color]["service_name"], ", ".join(attached), color, target_groups[color]["name"])
+                f"ECS service {services[color]['service_name']} is attached to {', '.join(attached)}, not to the {color} "
+                f"target group {target_groups[color]['name']}"
             )
 
 
@@ -102,7 +135,7 @@ def describe_task_definition(ecs, reference):
     try:
         result = ecs.describe_task_definition(aws_retry=True, taskDefinition=reference, include=["TAGS"])
     except is_boto3_error_code(["ClientException", "InvalidParameterException"]):
-        raise BlueGreenError("The task definition %s does not exist" % reference) from None
+        raise BlueGreenError(f"The task definition {reference} does not exist") from None
     return result["taskDefinition"], result.get("tags") or []
 
 
@@ -121,8 +154,7 @@ def with_images(params, images):
     unknown = sorted(set(images) - set(names))
     if unknown:
         raise BlueGreenError(
-            "The task definition family %s has no container named %s (containers: %s)"
-            % (params["family"], ", ".join(unknown), ", ".join(names))
+            f"The task definition family {params['family']} has no container named {', '.join(unknown)} (containers: {', '.join(names)})"
         )
     for container in params["containerDefinitions"]:
         if container["name"] in images:
@@ -190,7 +222,7 @@ def wait_stable(ecs, cluster, service_name, delay, timeout, clock, task_definiti
         response = ecs.describe_services(aws_retry=True, cluster=cluster, services=[service_name])
         found = [s for s in response.get("services", []) if s.get("status") == "ACTIVE"]
         if not found:
-            raise DeploymentFailure("ECS service %s is missing or no longer ACTIVE" % service_name)
+            raise DeploymentFailure(f"ECS service {service_name} is missing or no longer ACTIVE")
         service = found[0]
         failure = rollout_failure(service, task_definition, seen) if task_definition else None
         if failure:
@@ -205,16 +237,17 @@ def wait_stable(ecs, cluster, service_name, delay, timeout, clock, task_definiti
             return False, observation
         return observation["deployments"] == 1 and observation["running"] == observation["desired"], observation
 
-    return waiters.poll(clock, timeout, delay, probe, traffic.RETRY_CODES)
+    return waiters.poll(clock, timeout, delay, probe, retries.extra_codes("ecs"))
 
 
 def describe_stability(result):
     observation = result["observation"]
     if observation is None:
         return "no answer from ECS"
-    text = "%(deployments)d deployment(s), %(running)d of %(desired)d task(s) running" % observation
+    text = (f"{observation['deployments']} deployment(s), {observation['running']} of {observation['desired']} "
+            "task(s) running")
     if observation.get("rollout_state") not in (None, ROLLOUT_COMPLETED):
-        text += ", rollout %s" % observation["rollout_state"]
+        text += f", rollout {observation['rollout_state']}"
     return text
 
 
@@ -256,15 +289,15 @@ def rollout_failure(service, task_definition, seen=None):
     about = failed[0] if failed else primary_deployment(service) or {}
     events = _events_since(service, seen.get("since"))
     if running != task_definition:
-        reason = "ECS rolled %s back from %s to %s" % (name, _short_arn(task_definition), _short_arn(running))
+        reason = f"ECS rolled {name} back from {_short_arn(task_definition)} to {_short_arn(running)}"
     else:
-        reason = "ECS marked the deployment of %s to %s FAILED" % (_short_arn(task_definition), name)
+        reason = f"ECS marked the deployment of {_short_arn(task_definition)} to {name} FAILED"
     if failed and about.get("rolloutStateReason"):
-        reason += " (%s)" % about["rolloutStateReason"]
+        reason += f" ({about['rolloutStateReason']})"
     elif about.get("rolloutStateReason"):
-        reason += "; its deployment now: %s" % about["rolloutStateReason"]
+        reason += f"; its deployment now: {about['rolloutStateReason']}"
     if events:
-        reason += "; ECS service events: %s" % " | ".join(e["message"] for e in events)
+        reason += f"; ECS service events: {' | '.join(e['message'] for e in events)}"
     return {
         "reason": reason,
         "task_definition": running,
@@ -290,7 +323,7 @@ def _short_arn(arn):
 
 
 def resource_id(cluster_name, service_name):
-    return "service/%s/%s" % (cluster_name, service_name)
+    return f"service/{cluster_name}/{service_name}"
 
 
 def describe_scaling(aas, cluster_name, services):
@@ -355,8 +388,7 @@ def move_scaling(aas, scaling, source, dest, target_groups):
         if policy.get("StepScalingPolicyConfiguration"):
             put["StepScalingPolicyConfiguration"] = copy.deepcopy(policy["StepScalingPolicyConfiguration"])
             warnings.append(
-                "Step scaling policy %s was copied to %s: point its CloudWatch alarms at the new policy ARN"
-                % (policy["PolicyName"], dest_id)
+                f"Step scaling policy {policy['PolicyName']} was copied to {dest_id}: point its CloudWatch alarms at the new policy ARN"
             )
         if policy.get("PredictiveScalingPolicyConfiguration"):
             put["PredictiveScalingPolicyConfiguration"] = copy.deepcopy(policy["PredictiveScalingPolicyConfiguration"])

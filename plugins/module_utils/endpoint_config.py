@@ -105,15 +105,20 @@ def check_arguments(params):
     _check_deployment_config(params.get("deployment_config"), variants)
 
 
+def _check_name(field, name, names, kind, invalid):
+    """A model's or variant's name: valid and not used twice (added to ``names``)."""
+    if not NAME_PATTERN.match(name):
+        raise SpecError(f"{field}.name: '{name}' is not a valid {invalid}.")
+    if name in names:
+        raise SpecError(f"{field}.name: '{name}' is used by two {kind}s; {kind} names must be unique.")
+    names.append(name)
+
+
 def _check_models(models):
     names = []
     for index, model in enumerate(models):
         field = f"models[{index}]"
-        if not NAME_PATTERN.match(model["name"]):
-            raise SpecError(f"{field}.name: '{model['name']}' is not a valid name (letters, digits and hyphens).")
-        if model["name"] in names:
-            raise SpecError(f"{field}.name: '{model['name']}' is used by two models; model names must be unique.")
-        names.append(model["name"])
+        _check_name(field, model["name"], names, "model", "name (letters, digits and hyphens)")
         vpc = model.get("vpc_config")
         if vpc and (not vpc.get("subnets") or not vpc.get("security_group_ids")):
             raise SpecError(f"{field}.vpc_config: needs both subnets and security_group_ids.")
@@ -125,11 +130,7 @@ def _check_variants(variants, model_names):
     used_models = set()
     for index, variant in enumerate(variants):
         field = f"variants[{index}]"
-        if not NAME_PATTERN.match(variant["name"]):
-            raise SpecError(f"{field}.name: '{variant['name']}' is not a valid variant name.")
-        if variant["name"] in names:
-            raise SpecError(f"{field}.name: '{variant['name']}' is used by two variants; variant names must be unique.")
-        names.append(variant["name"])
+        _check_name(field, variant["name"], names, "variant", "variant name")
         if variant["model"] not in model_names:
             raise SpecError(
                 f"{field}.model: '{variant['model']}' is not one of the models ({', '.join(model_names)}); "

@@ -19,19 +19,14 @@ try:
 except ImportError:
     pass  # handled by AnsibleAWSModule
 
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import BOTO_ERRORS
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import CloudWatchErrorHandler
 
-# Logs answers ThrottlingException past its per-account rate; LimitExceededException when more
-# than the allowed Insights queries run at once (30 per account): both pass with time.
-RETRY_CODES = ["ThrottlingException", "LimitExceededException", "ServiceUnavailableException"]
 RELATIVE = re.compile(r"^-(\d+)([smhd])$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 # What GetQueryResults answers once a query will not change any more.
 QUERY_DONE = ("Complete", "Failed", "Cancelled", "Timeout")
-
-
-def retry_decorator():
-    return AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 
 
 def parse_time(value, now):
@@ -76,6 +71,7 @@ def event_summary(group, event):
     return summary
 
 
+@CloudWatchErrorHandler.common_error_handler("read the log events of {groups}")
 def filter_events(client, groups, start, end, pattern, stream_prefix, limit):
     """The events of every group in [start, end] in time order, at most `limit` (the earliest) in all.
 
@@ -118,7 +114,40 @@ def query_waiter(client, delay, max_attempts):
         "waiters": {"QueryComplete": {"operation": "GetQueryResults", "delay": delay,
                                       "maxAttempts": max_attempts, "acceptors": acceptors}},
     })
-    return botocore.waiter.create_waiter_with_client("QueryComplete", model, getattr(client, "client", client))
+    return botocore.waiter.create_waiter_with_client("QueryComplete", model, retries.bare_client(client))
+
+
+@CloudWatchErrorHandler.common_error_handler("start the Logs Insights query on {groups}")
+def start_query(client, groups, start, end, query, limit):
+    """Start a Logs Insights query over [start, end] (epoch milliseconds); returns its id."""
+    return client.start_query(
+        aws_retry=True, logGroupNames=groups, startTime=start // 1000, endTime=end // 1000, queryString=query,
+        limit=limit,
+    )["queryId"]
+
+
+@CloudWatchErrorHandler.common_error_handler("read the results of Logs Insights query {query_id}")
+def wait_for_query(client, query_id, delay, max_attempts):
+    """Wait until the query is done; returns its last status (Complete, or why it is not)."""
+    try:
+        query_waiter(client, delay, max_attempts).wait(queryId=query_id)
+    except botocore.exceptions.WaiterError as e:
+        return (e.last_response or {}).get("status", "Running")
+    return "Complete"
+
+
+@CloudWatchErrorHandler.common_error_handler("read the results of Logs Insights query {query_id}")
+def query_results(client, query_id):
+    return client.get_query_results(aws_retry=True, queryId=query_id)
+
+
+def stop_query(client, query_id):
+    """Stop a query we gave up on; False when there was nothing left to stop (it finished in between)."""
+    try:
+        client.stop_query(aws_retry=True, queryId=query_id)
+    except BOTO_ERRORS:
+        return False
+    return True
 
 
 def result_rows(results):

@@ -21,17 +21,13 @@ import re
 from datetime import datetime
 from datetime import timezone
 
-try:  # noqa: SIM105
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import registry
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import SSMErrorHandler
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.bundle import BundleError
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.bundle import read_bundle_bytes
 
@@ -237,14 +233,16 @@ def pointer_value(package, promoted_at, promoted_by, bucket):
     }
 
 
+@SSMErrorHandler.list_error_handler("read the pointer {name}")
+def _get_parameter(ssm, name):
+    return ssm.get_parameter(Name=name, aws_retry=True)["Parameter"]
+
+
 def read_pointer(ssm, name):
     """The pointer's JSON value, or None when the parameter does not exist."""
-    try:
-        parameter = ssm.get_parameter(Name=name, aws_retry=True)["Parameter"]
-    except botocore.exceptions.ClientError as e:
-        if is_boto3_error_code("ParameterNotFound", e=e):
-            return None
-        raise
+    parameter = _get_parameter(ssm, name)
+    if parameter is None:
+        return None
     try:
         value = json.loads(parameter["Value"])
     except ValueError as e:
@@ -268,7 +266,8 @@ def delete_pointer(ssm, name):
     ssm.delete_parameter(Name=name, aws_retry=True)
 
 
-@AWSRetry.jittered_backoff(catch_extra_error_codes=registry.RETRY_CODES)
+@SSMErrorHandler.list_error_handler("read the history of the pointer {name}", [])
+@retries.retry_decorator("ssm")
 def _parameter_history(ssm, name):
     paginator = ssm.get_paginator("get_parameter_history")
     return paginator.paginate(Name=name).build_full_result().get("Parameters", [])
@@ -276,14 +275,8 @@ def _parameter_history(ssm, name):
 
 def versions_in_pointer_history(ssm, name):
     """Versions the pointer ever held (SSM keeps a parameter's last 100 values)."""
-    try:
-        history = _parameter_history(ssm, name)
-    except botocore.exceptions.ClientError as e:
-        if is_boto3_error_code("ParameterNotFound", e=e):
-            return set()
-        raise
     versions = set()
-    for entry in history:
+    for entry in _parameter_history(ssm, name):
         try:
             versions.add(int(json.loads(entry["Value"])["version"]))
         except (ValueError, KeyError, TypeError):
@@ -343,10 +336,8 @@ def verify_artifact(s3, package):
     bucket, key = registry.split_s3_uri(uri)
     try:
         data = s3.get_object(Bucket=bucket, Key=key, aws_retry=True)["Body"].read()
-    except botocore.exceptions.ClientError as e:
-        if is_boto3_error_code(["NoSuchKey", "404", "NotFound"], e=e):
-            raise PromotionError(f"the bundle of version {summary['version']} is missing from the model store: {uri}") from e
-        raise
+    except is_boto3_error_code(["NoSuchKey", "404", "NotFound"]) as e:
+        raise PromotionError(f"the bundle of version {summary['version']} is missing from the model store: {uri}") from e
     try:
         read_bundle_bytes(data, expected_sha256=summary["model_sha256"])
     except BundleError as e:
@@ -364,7 +355,7 @@ def record_key(prefix, environment, moment, version):
     return f"{history_prefix(prefix, environment)}{moment.strftime('%Y%m%dT%H%M%S%fZ')}-{version}.json"
 
 
-@AWSRetry.jittered_backoff(catch_extra_error_codes=registry.RETRY_CODES)
+@retries.retry_decorator("s3")
 def _list_keys(s3, bucket, prefix):
     paginator = s3.get_paginator("list_objects_v2")
     contents = paginator.paginate(Bucket=bucket, Prefix=prefix).build_full_result().get("Contents", [])

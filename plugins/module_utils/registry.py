@@ -3,6 +3,9 @@
 
 """The model registry: a SageMaker model package group and its versions (model packages).
 
+Groups and packages are SageMaker resources: their tags go through sagemaker.py's get_tags,
+tag_plan and apply_tags, as an endpoint's do.
+
 What a version records lives in its CustomerMetadataProperties (flat string keys, see
 ``CMP_*`` below): the sha256 of model.onnx (the identity of a model), the dataset hash, the
 metrics (``metrics.<name>``), the drift baseline location. ``summarize()`` turns a described
@@ -10,30 +13,16 @@ package into the snake_case dict that model_package, model_package_info and mode
 return.
 """
 
-import re
-
-try:  # noqa: SIM105
-    import botocore
-except ImportError:
-    pass  # AnsibleAWSModule reports a missing botocore
-
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
-from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
+
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import S3ErrorHandler
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import SageMakerErrorHandler
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import sagemaker_not_found
 
 APPROVAL_STATUSES = ("PendingManualApproval", "Approved", "Rejected")
-
-# SageMaker and SSM throttle with ThrottlingException and S3 with SlowDown; AWSRetry's defaults
-# cover neither.
-RETRY_CODES = ["ThrottlingException", "SlowDown"]
-
-
-def retry_decorator():
-    """The retry policy of our modules' clients (``aws_retry=True`` calls) and paginations."""
-    return AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
-
+RETRY = retries.retry_decorator("sagemaker")
 
 CMP_MODEL_SHA256 = "model_sha256"
 CMP_BUNDLE_SHA256 = "bundle_sha256"
@@ -49,7 +38,6 @@ CMP_REGISTERED_BY = "registered_by"
 
 # CustomerMetadataProperties values: 1-256 chars of letters, numbers, spaces and _.:/=+-@
 _CMP_ALLOWED = set(" _.:/=+-@")
-_NOT_FOUND = re.compile(r"does not exist|not found|could not find", re.IGNORECASE)
 
 
 class RegistryError(Exception):
@@ -60,17 +48,6 @@ class VersionNotFound(RegistryError):
     """A model package version is not (or no longer) in its group."""
 
 
-def is_not_found(error):
-    """A describe of a group or package that does not exist (SageMaker says ValidationException)."""
-    if not isinstance(error, botocore.exceptions.ClientError):
-        return False
-    code = error.response.get("Error", {}).get("Code")
-    message = error.response.get("Error", {}).get("Message", "")
-    return code in ("ResourceNotFound", "ResourceNotFoundException") or (
-        code == "ValidationException" and bool(_NOT_FOUND.search(message))
-    )
-
-
 def cmp_value(value):
     """A string that CustomerMetadataProperties accepts (disallowed characters become _)."""
     text = str(value)
@@ -78,15 +55,12 @@ def cmp_value(value):
     return text[:256] or "_"
 
 
+@SageMakerErrorHandler.list_error_handler("describe model package group {name}")
 def describe_group(client, name):
-    try:
-        return client.describe_model_package_group(ModelPackageGroupName=name, aws_retry=True)
-    except botocore.exceptions.ClientError as e:
-        if is_not_found(e):
-            return None
-        raise
+    return client.describe_model_package_group(ModelPackageGroupName=name, aws_retry=True)
 
 
+@SageMakerErrorHandler.common_error_handler("create model package group {name}")
 def create_group(client, name, description=None, tags=None):
     params = {"ModelPackageGroupName": name}
     if description:
@@ -97,7 +71,8 @@ def create_group(client, name, description=None, tags=None):
     return describe_group(client, name)
 
 
-@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
+@SageMakerErrorHandler.list_error_handler("list the versions of a model package group", [])
+@RETRY
 def _list_packages(client, **params):
     paginator = client.get_paginator("list_model_packages")
     return paginator.paginate(**params).build_full_result().get("ModelPackageSummaryList", [])
@@ -108,22 +83,16 @@ def list_versions(client, group, approval_status=None):
     params = {"ModelPackageGroupName": group, "ModelPackageType": "Versioned"}
     if approval_status:
         params["ModelApprovalStatus"] = approval_status
-    try:
-        summaries = _list_packages(client, **params)
-    except botocore.exceptions.ClientError as e:
-        if is_not_found(e):
-            return []
-        raise
+    summaries = _list_packages(client, **params)
     return sorted(summaries, key=lambda s: s.get("ModelPackageVersion") or 0)
 
 
+@SageMakerErrorHandler.common_error_handler("describe model package {arn}")
 def describe_package(client, arn):
     try:
         return client.describe_model_package(ModelPackageName=arn, aws_retry=True)
-    except botocore.exceptions.ClientError as e:
-        if is_not_found(e):
-            raise VersionNotFound(f"model package {arn} no longer exists (deleted while we were reading it)") from e
-        raise
+    except sagemaker_not_found() as e:
+        raise VersionNotFound(f"model package {arn} no longer exists (deleted while we were reading it)") from e
 
 
 def parse_version_selector(selector):
@@ -176,6 +145,7 @@ def find_by_sha256(client, group, model_sha256, summaries=None):
     return None
 
 
+@SageMakerErrorHandler.common_error_handler("set the approval status of {arn} to {status}")
 def set_approval(client, arn, status, description=None):
     params = {"ModelPackageArn": arn, "ModelApprovalStatus": status}
     if description:
@@ -240,34 +210,6 @@ def summarize(package, tags=None):
     return summary
 
 
-# Tags (model package groups and model packages are taggable SageMaker resources).
-
-
-@AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
-def _list_tags(client, arn):
-    paginator = client.get_paginator("list_tags")
-    return paginator.paginate(ResourceArn=arn).build_full_result().get("Tags", [])
-
-
-def get_tags(client, arn):
-    return boto3_tag_list_to_ansible_dict(_list_tags(client, arn))
-
-
-def tag_plan(current, desired, purge):
-    """``{"add": {...}, "remove": [...]}`` to go from current to desired (None = leave alone)."""
-    if desired is None:
-        return {"add": {}, "remove": []}
-    to_add, to_remove = compare_aws_tags(current, desired, purge)
-    return {"add": to_add, "remove": sorted(to_remove)}
-
-
-def apply_tags(client, arn, plan):
-    if plan["remove"]:
-        client.delete_tags(ResourceArn=arn, TagKeys=plan["remove"], aws_retry=True)
-    if plan["add"]:
-        client.add_tags(ResourceArn=arn, Tags=ansible_dict_to_boto3_tag_list(plan["add"]), aws_retry=True)
-
-
 # The model store: each version's files under `<prefix>/<version>/` in S3, written once.
 
 STORE_BUNDLE = "model.tar.gz"
@@ -300,13 +242,9 @@ def split_s3_uri(uri):
     return bucket, key
 
 
+@S3ErrorHandler.list_error_handler("read s3://{bucket}/{key}")
 def head_object(s3, bucket, key):
-    try:
-        return s3.head_object(Bucket=bucket, Key=key, aws_retry=True)
-    except botocore.exceptions.ClientError as e:
-        if is_boto3_error_code(["404", "NoSuchKey", "NotFound"], e=e):
-            return None
-        raise
+    return s3.head_object(Bucket=bucket, Key=key, aws_retry=True)
 
 
 # S3 conditional writes (PutObject's IfNoneMatch) reached botocore's S3 model in 1.35.2; an older
@@ -320,6 +258,7 @@ def require_conditional_writes(module):
     )
 
 
+@S3ErrorHandler.common_error_handler("write s3://{bucket}/{key}")
 def put_new_object(s3, bucket, key, body, content_type, metadata):
     """Write an object only if the key is free (S3 conditional write, If-None-Match: *)."""
     try:
@@ -327,7 +266,5 @@ def put_new_object(s3, bucket, key, body, content_type, metadata):
             Bucket=bucket, Key=key, Body=body, ContentType=content_type, Metadata=metadata, IfNoneMatch="*",
             aws_retry=True,
         )
-    except botocore.exceptions.ClientError as e:
-        if is_boto3_error_code(["PreconditionFailed", "412", "ConditionalRequestConflict"], e=e):
-            raise ObjectExists(f"{s3_uri(bucket, key)} already exists") from e
-        raise
+    except is_boto3_error_code(["PreconditionFailed", "412", "ConditionalRequestConflict"]) as e:
+        raise ObjectExists(f"{s3_uri(bucket, key)} already exists") from e

@@ -157,7 +157,7 @@ def decide_rollback(state):
         if colors[other(target)]["desired_count"] > 0 or colors[other(target)]["autoscaling"]:
             return {"action": FINISH, "live_color": target, "new_color": target}
         return {"action": NOOP, "live_color": target, "new_color": target,
-                "reason": "traffic is already on the previous colour (%s)" % target}
+                "reason": f"traffic is already on the previous colour ({target})"}
     return {"action": ROLLBACK, "live_color": other(target), "new_color": target}
 
 
@@ -186,12 +186,12 @@ def worst_case_duration(plan, wait_timeout, health_timeout):
 def describe_duration(duration):
     parts = []
     if duration["stable_wait"]:
-        parts.append("ECS stability wait %d s" % duration["stable_wait"])
+        parts.append(f"ECS stability wait {duration['stable_wait']} s")
     if duration["health_wait"]:
-        parts.append("target health wait %d s" % duration["health_wait"])
+        parts.append(f"target health wait {duration['health_wait']} s")
     if any(duration["watches"]):
-        parts.append("steps watched %s s" % " + ".join(str(h) for h in duration["watches"]))
-    return "%d s (%s)" % (duration["total"], ", ".join(parts) or "no wait")
+        parts.append(f"steps watched {' + '.join(str(h) for h in duration['watches'])} s")
+    return f"{duration['total']} s ({', '.join(parts) or 'no wait'})"
 
 
 def required_healthy(desired_count, min_healthy_percent):

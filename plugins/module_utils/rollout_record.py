@@ -146,7 +146,7 @@ def scale_down_pending(record, idle, now):
 
 def new_owner():
     """Who this run is, for a human reading the refusal: host, process id and a random id."""
-    return "%s/%d/%s" % (socket.gethostname()[:64], os.getpid(), uuid.uuid4().hex[:8])
+    return f"{socket.gethostname()[:64]}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
 
 
 def parse_lock(tags):
@@ -166,7 +166,7 @@ def held_by_other(lock, owner, now):
 
 
 def describe_lock(lock, now):
-    return "%s until %s (%d s from now)" % (lock["owner"], iso(lock["expires"]), max(0, int(lock["expires"] - now)))
+    return f"{lock['owner']} until {iso(lock['expires'])} ({max(0, int(lock['expires'] - now))} s from now)"
 
 
 # ---------------------------------------------------------------- AWS

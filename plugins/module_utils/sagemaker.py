@@ -13,33 +13,26 @@ Nothing here sleeps: waiting is done by botocore waiters built from `wait_timeou
 
 from __future__ import annotations
 
-try:  # noqa: SIM105 (the AWS collections' pattern; AnsibleAWSModule reports a missing botocore)
-    import botocore
-except ImportError:
-    pass
-
 from ansible.module_utils.common.dict_transformations import _camel_to_snake
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import boto3_tag_list_to_ansible_dict
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import compare_aws_tags
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import BaseWaiterFactory
 from ansible_collections.amazon.aws.plugins.module_utils.waiter import custom_waiter_config
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import autoscaling
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.endpoint_config import config_name_pattern
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import SageMakerErrorHandler
 
-# SageMaker throttles with ThrottlingException, which AWSRetry does not retry by default.
-RETRY_CODES = ["ThrottlingException"]
+# Paginated reads retry as the clients' aws_retry=True calls do.
+RETRY = retries.retry_decorator("sagemaker")
 IN_PROGRESS = ("Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting")
 WAITER_PAUSE = 15
 # Keys that hold user data (environment variables, tags): keep them as they are in results.
 SNAKE_IGNORE = ["Environment", "Tags"]
-
-
-def retry_decorator():
-    return AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 
 
 def snake(data):
@@ -59,16 +52,6 @@ def snake(data):
 
 def _drop_metadata(response):
     return {k: v for k, v in response.items() if k != "ResponseMetadata"}
-
-
-def is_not_found(error):
-    """SageMaker answers a missing endpoint, configuration or model with this ValidationException."""
-    if not isinstance(error, botocore.exceptions.ClientError):
-        return False
-    details = error.response.get("Error", {})
-    return details.get("Code") in ("ValidationException", "ValidationError") and "Could not find" in details.get(
-        "Message", ""
-    )
 
 
 class SageMakerWaiterFactory(BaseWaiterFactory):
@@ -109,8 +92,7 @@ WAITERS = SageMakerWaiterFactory()
 
 def wait_for_endpoint(client, endpoint_name, waiter_name, timeout):
     """Wait with a botocore waiter; raises botocore.exceptions.WaiterError on failure or timeout."""
-    raw = getattr(client, "client", client)  # the waiter needs the bare botocore client
-    WAITERS.get_waiter(raw, waiter_name).wait(
+    WAITERS.get_waiter(retries.bare_client(client), waiter_name).wait(
         EndpointName=endpoint_name, WaiterConfig=custom_waiter_config(timeout=timeout, default_pause=WAITER_PAUSE)
     )
 
@@ -120,36 +102,44 @@ def wait_for_endpoint(client, endpoint_name, waiter_name, timeout):
 # ---------------------------------------------------------------------------------------------
 
 
+@SageMakerErrorHandler.list_error_handler("describe SageMaker endpoint {name}")
 def describe_endpoint(client, name):
-    try:
-        return _drop_metadata(client.describe_endpoint(EndpointName=name, aws_retry=True))
-    except botocore.exceptions.ClientError as e:
-        if is_not_found(e):
-            return None
-        raise
+    return _drop_metadata(client.describe_endpoint(EndpointName=name, aws_retry=True))
 
 
+@SageMakerErrorHandler.list_error_handler("describe SageMaker endpoint configuration {name}")
 def describe_endpoint_config(client, name):
-    try:
-        return _drop_metadata(client.describe_endpoint_config(EndpointConfigName=name, aws_retry=True))
-    except botocore.exceptions.ClientError as e:
-        if is_not_found(e):
-            return None
-        raise
+    return _drop_metadata(client.describe_endpoint_config(EndpointConfigName=name, aws_retry=True))
 
 
+@SageMakerErrorHandler.list_error_handler("describe SageMaker model {name}")
 def describe_model(client, name):
-    try:
-        return _drop_metadata(client.describe_model(ModelName=name, aws_retry=True))
-    except botocore.exceptions.ClientError as e:
-        if is_not_found(e):
-            return None
-        raise
+    return _drop_metadata(client.describe_model(ModelName=name, aws_retry=True))
 
 
+# Tags of any SageMaker resource (endpoints, model package groups, model packages).
+
+
+@SageMakerErrorHandler.common_error_handler("list the tags of {arn}")
 def get_tags(client, arn):
-    tags = paginated_query_with_retries(client, "list_tags", retry_decorator(), ResourceArn=arn)["Tags"]
+    tags = paginated_query_with_retries(client, "list_tags", RETRY, ResourceArn=arn)["Tags"]
     return boto3_tag_list_to_ansible_dict(tags)
+
+
+def tag_plan(current, desired, purge):
+    """``{"add": {...}, "remove": [...]}`` to go from current to desired (None = leave alone)."""
+    if desired is None:
+        return {"add": {}, "remove": []}
+    to_add, to_remove = compare_aws_tags(current, desired, purge)
+    return {"add": to_add, "remove": sorted(to_remove)}
+
+
+@SageMakerErrorHandler.common_error_handler("tag {arn}")
+def apply_tags(client, arn, plan):
+    if plan["remove"]:
+        client.delete_tags(ResourceArn=arn, TagKeys=plan["remove"], aws_retry=True)
+    if plan["add"]:
+        client.add_tags(ResourceArn=arn, Tags=ansible_dict_to_boto3_tag_list(plan["add"]), aws_retry=True)
 
 
 def list_endpoints(client, name_contains=None, status=None):
@@ -158,14 +148,14 @@ def list_endpoints(client, name_contains=None, status=None):
         params["NameContains"] = name_contains
     if status:
         params["StatusEquals"] = status
-    return paginated_query_with_retries(client, "list_endpoints", retry_decorator(), **params)["Endpoints"]
+    return paginated_query_with_retries(client, "list_endpoints", RETRY, **params)["Endpoints"]
 
 
 def list_own_configs(client, endpoint_name):
     """The configurations this module made for the endpoint (`<name>-<hash>`), oldest first."""
     pattern = config_name_pattern(endpoint_name)
     summaries = paginated_query_with_retries(
-        client, "list_endpoint_configs", retry_decorator(), NameContains=endpoint_name[:54].rstrip("-")
+        client, "list_endpoint_configs", RETRY, NameContains=endpoint_name[:54].rstrip("-")
     )["EndpointConfigs"]
     own = [s for s in summaries if pattern.match(s["EndpointConfigName"])]
     return sorted(own, key=lambda s: (s["CreationTime"], s["EndpointConfigName"]))

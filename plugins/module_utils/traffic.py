@@ -11,16 +11,16 @@ DescribeRules, moved with ModifyRule (the rule's other actions, its conditions a
 stickiness settings are kept as they are). What gates each step is the health of the new
 colour's targets and the state of CloudWatch alarms.
 
-Clients are ``module.client(..., retry_decorator=AWSRetry.jittered_backoff(...))`` wrappers;
-every call passes ``aws_retry=True``. AWS errors propagate as botocore exceptions; a missing
-resource or a rule that does not fit raises ``BlueGreenError`` with a sentence naming it.
+Clients are ``retries.client(module, service, **retries.BLUE_GREEN_BACKOFF)`` wrappers; every call
+passes ``aws_retry=True``. AWS errors propagate as botocore exceptions; a missing resource or a
+rule that does not fit raises ``BlueGreenError`` with a sentence naming it.
 """
 
 import copy
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import waiters
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import COLORS
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import BlueGreenError
@@ -35,16 +35,11 @@ UNHEALTHY = "unhealthy"
 LEAVING = ("draining",)
 
 
-# ECS and Application Auto Scaling say ThrottlingException, ELBv2 and CloudWatch say Throttling.
-RETRY_CODES = ["ThrottlingException"]
+# The services of a blue/green deployment.
+SERVICES = ("ecs", "elbv2", "cloudwatch", "application-autoscaling")
 
 
-def retry_decorator():
-    """The retry every client of the blue/green modules uses (``module.client(..., retry_decorator=)``)."""
-    return AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20, catch_extra_error_codes=RETRY_CODES)
-
-
-@AWSRetry.jittered_backoff(retries=10, delay=1, max_delay=20, catch_extra_error_codes=RETRY_CODES)
+@retries.retry_decorator(*SERVICES, **retries.BLUE_GREEN_BACKOFF)
 def paginate(client, operation, **params):
     """Every page of a paginated call, merged (retried as a whole on throttling)."""
     return client.get_paginator(operation).paginate(**params).build_full_result()
@@ -58,7 +53,7 @@ class Clients(dict):
         self.module = module
 
     def __missing__(self, service):
-        client = self.module.client(service, retry_decorator=retry_decorator())
+        client = retries.client(self.module, service, **retries.BLUE_GREEN_BACKOFF)
         self[service] = client
         return client
 
@@ -78,7 +73,7 @@ def resolve_target_groups(elbv2, target_groups):
         except is_boto3_error_code("TargetGroupNotFound"):
             groups = []
         if not groups:
-            raise BlueGreenError("The %s target group %s does not exist" % (color, ref))
+            raise BlueGreenError(f"The {color} target group {ref} does not exist")
         group = groups[0]
         found[color] = {
             "arn": group["TargetGroupArn"],
@@ -86,7 +81,7 @@ def resolve_target_groups(elbv2, target_groups):
             "load_balancer_arns": group.get("LoadBalancerArns", []),
         }
     if found["blue"]["arn"] == found["green"]["arn"]:
-        raise BlueGreenError("The blue and green target groups are the same (%s)" % found["blue"]["arn"])
+        raise BlueGreenError(f"The blue and green target groups are the same ({found['blue']['arn']})")
     return found
 
 
@@ -94,7 +89,7 @@ def _rules_of_listener(elbv2, listener_arn):
     try:
         return paginate(elbv2, "describe_rules", ListenerArn=listener_arn)["Rules"]
     except is_boto3_error_code("ListenerNotFound"):
-        raise BlueGreenError("The listener %s does not exist" % listener_arn) from None
+        raise BlueGreenError(f"The listener {listener_arn} does not exist") from None
 
 
 def _path_patterns(rule):
@@ -129,12 +124,12 @@ def find_rule(elbv2, target_groups, rule_arn=None, listener_arn=None, path=None)
         except is_boto3_error_code("RuleNotFound"):
             rules = []
         if not rules:
-            raise BlueGreenError("The listener rule %s does not exist" % rule_arn)
+            raise BlueGreenError(f"The listener rule {rule_arn} does not exist")
         return rules[0]
     if listener_arn:
         rules = [r for r in _rules_of_listener(elbv2, listener_arn) if path in _path_patterns(r)]
         if not rules:
-            raise BlueGreenError("No rule of listener %s matches the path pattern %s" % (listener_arn, path))
+            raise BlueGreenError(f"No rule of listener {listener_arn} matches the path pattern {path}")
         return rules[0]
     wanted = {target_groups[c]["arn"] for c in COLORS}
     candidates = {}
@@ -146,8 +141,8 @@ def find_rule(elbv2, target_groups, rule_arn=None, listener_arn=None, path=None)
                     candidates[rule["RuleArn"]] = rule
     if len(candidates) != 1:
         raise BlueGreenError(
-            "Found %d listener rules forwarding to both %s and %s; give listener_rule_arn"
-            % (len(candidates), target_groups["blue"]["name"], target_groups["green"]["name"])
+            f"Found {len(candidates)} listener rules forwarding to both {target_groups['blue']['name']} and "
+            f"{target_groups['green']['name']}; give listener_rule_arn"
         )
     return list(candidates.values())[0]
 
@@ -167,13 +162,9 @@ def rule_weights(rule, target_groups):
     wanted = {target_groups[c]["arn"]: c for c in COLORS}
     if set(by_arn) != set(wanted):
         raise BlueGreenError(
-            "The listener rule %s does not forward to both target groups %s and %s (it forwards to %s)"
-            % (
-                rule["RuleArn"],
-                target_groups["blue"]["name"],
-                target_groups["green"]["name"],
-                ", ".join(sorted(forwarded_arns(rule))) or "no target group",
-            )
+            f"The listener rule {rule['RuleArn']} does not forward to both target groups "
+            f"{target_groups['blue']['name']} and {target_groups['green']['name']} "
+            f"(it forwards to {', '.join(sorted(forwarded_arns(rule))) or 'no target group'})"
         )
     return {wanted[arn]: weight for arn, weight in by_arn.items()}
 
@@ -241,8 +232,8 @@ def assess_health(targets, required):
 
 def describe_health_problem(color, health):
     if health.get("unhealthy"):
-        return "%d %s target(s) unhealthy (%s)" % (len(health["unhealthy"]), color, ", ".join(health["unhealthy"]))
-    return "%s has %d healthy target(s) of %d required" % (color, health["healthy"], health["required"])
+        return f"{len(health['unhealthy'])} {color} target(s) unhealthy ({', '.join(health['unhealthy'])})"
+    return f"{color} has {health['healthy']} healthy target(s) of {health['required']} required"
 
 
 def wait_targets_healthy(elbv2, target_group_arn, required, delay, timeout, clock):
@@ -256,7 +247,7 @@ def wait_targets_healthy(elbv2, target_group_arn, required, delay, timeout, cloc
         health = assess_health(target_health(elbv2, target_group_arn), required)
         return health["ok"], health
 
-    return waiters.poll(clock, timeout, delay, probe, RETRY_CODES)
+    return waiters.poll(clock, timeout, delay, probe, retries.extra_codes("elbv2"))
 
 
 def alarm_states(cloudwatch, names):

@@ -57,4 +57,4 @@ def throttling_note(result):
     """A clause for a timeout message when AWS throttled some of the polls, else ''."""
     if not result["throttled"]:
         return ""
-    return " (AWS throttled %d of %d checks)" % (result["throttled"], result["polls"])
+    return f" (AWS throttled {result['throttled']} of {result['polls']} checks)"

@@ -97,26 +97,23 @@ scalable_targets:
             scale_out_cooldown: 60
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import paginated_query_with_retries
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import RETRY
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import SERVICE_NAMESPACES
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import read_targets
-from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import retry_decorator
 
 
 def read_policies(client, target):
     return paginated_query_with_retries(
         client,
         "describe_scaling_policies",
-        retry_decorator(),
+        RETRY,
         ServiceNamespace=target["ServiceNamespace"],
         ResourceId=target["ResourceId"],
         ScalableDimension=target["ScalableDimension"],
@@ -148,12 +145,12 @@ def main():
     if resource_ids == []:
         module.exit_json(changed=False, scalable_targets=[])
 
-    client = module.client("application-autoscaling", retry_decorator=retry_decorator())
+    client = retries.client(module, "application-autoscaling")
     try:
         targets = read_targets(client, params["service_namespace"], resource_ids, params["scalable_dimension"])
         summaries = [summarize(target, read_policies(client, target)) for target in targets]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the scalable targets of namespace {params['service_namespace']}")
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to read the scalable targets of namespace {params['service_namespace']}")
     module.exit_json(changed=False, scalable_targets=summaries)
 
 

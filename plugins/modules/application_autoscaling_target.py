@@ -104,16 +104,12 @@ scalable_targets:
       max_capacity: 8
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import SERVICE_NAMESPACES
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import read_targets
-from ansible_collections.mlops.aws_deploy.plugins.module_utils.autoscaling import retry_decorator
 
 
 def target_view(target):
@@ -196,14 +192,14 @@ def main():
     if not params["resource_ids"]:
         module.exit_json(**result)
 
-    client = module.client("application-autoscaling", retry_decorator=retry_decorator())
+    client = retries.client(module, "application-autoscaling")
     namespace, dimension = params["service_namespace"], params["scalable_dimension"]
     try:
         registered = {
             t["ResourceId"]: target_view(t) for t in read_targets(client, namespace, params["resource_ids"], dimension)
         }
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the scalable targets of namespace {namespace}")
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to read the scalable targets of namespace {namespace}")
     steps = plan(params, registered)
     result.update(changed=bool(steps), plan=steps)
     before = [registered[r] for r in params["resource_ids"] if r in registered]
@@ -211,9 +207,9 @@ def main():
         for step in steps:
             try:
                 apply(client, params, step)
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-                module.fail_json_aws(
-                    e, msg=f"Failed to {step['action'].replace('_', ' ')} {step['resource_id']}", **result
+            except errors.AWS_ERRORS as e:
+                errors.fail(
+                    module, e, msg=f"Failed to {step['action'].replace('_', ' ')} {step['resource_id']}", **result
                 )
         if steps:
             registered = {

@@ -159,23 +159,15 @@ url:
 import json
 import re
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import is_ansible_aws_error_code
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import CloudWatchErrorHandler
 
 NAME_CHARACTERS = re.compile(r"[A-Za-z0-9_-]")
 MAX_NAME_LENGTH = 255
-# AWSRetry's defaults retry "Throttling" (CloudWatch's query-compatible code) but not "ThrottlingException".
-RETRY_CODES = ["ThrottlingException"]
-
-
-def retry_decorator():
-    return AWSRetry.jittered_backoff(catch_extra_error_codes=RETRY_CODES)
 
 
 def name_problem(name):
@@ -206,17 +198,27 @@ def serialize(body):
     return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
+@CloudWatchErrorHandler.list_error_handler("read CloudWatch dashboard {name}")
 def read_dashboard(client, name):
     """{name, arn, body} of the dashboard, or None when it does not exist."""
-    try:
-        response = client.get_dashboard(DashboardName=name, aws_retry=True)
-    except is_boto3_error_code("ResourceNotFound"):
-        return None
+    response = client.get_dashboard(DashboardName=name, aws_retry=True)
     return {
         "name": response["DashboardName"],
         "arn": response["DashboardArn"],
         "body": json.loads(response["DashboardBody"]),
     }
+
+
+@CloudWatchErrorHandler.common_error_handler("{action} CloudWatch dashboard {name}")
+def put_dashboard(client, name, body, action):
+    return client.put_dashboard(DashboardName=name, DashboardBody=serialize(body), aws_retry=True)
+
+
+@CloudWatchErrorHandler.deletion_error_handler("delete CloudWatch dashboard {name}")
+def delete_dashboard(client, name):
+    """Delete the dashboard; False when it was already gone (deleted since we read it, or by a retried call)."""
+    client.delete_dashboards(DashboardNames=[name], aws_retry=True)
+    return True
 
 
 def plan_action(current, desired, state):
@@ -260,13 +262,16 @@ def main():
         except ValueError as e:
             module.fail_json(msg=f"Invalid dashboard body of {name}: {e}")
 
-    client = module.client("cloudwatch", retry_decorator=retry_decorator())
-
-    # Current state.
+    client = retries.client(module, "cloudwatch")
     try:
-        current = read_dashboard(client, name)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read CloudWatch dashboard {name}")
+        run(module, client, name, state, desired)
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
+
+
+def run(module, client, name, state, desired):
+    # Current state.
+    current = read_dashboard(client, name)
 
     # Plan.
     action = plan_action(current, desired, state)
@@ -280,36 +285,25 @@ def main():
     after = current
     if action in ("create", "update") and not module.check_mode:
         try:
-            response = client.put_dashboard(DashboardName=name, DashboardBody=serialize(desired), aws_retry=True)
-        except is_boto3_error_code("InvalidParameterInput") as e:
-            messages = snake_messages(e.response.get("dashboardValidationMessages"))
+            response = put_dashboard(client, name, desired, action)
+        except is_ansible_aws_error_code("InvalidParameterInput") as e:
+            messages = snake_messages(e.exception.response.get("dashboardValidationMessages"))
             reasons = "; ".join(f"{m['data_path']}: {m['message']}" for m in messages)
             module.fail_json_aws(
-                e,
+                e.exception,
                 msg=f"CloudWatch refused the body of dashboard {name}" + (f" ({reasons})" if reasons else ""),
                 validation_messages=messages,
             )
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            module.fail_json_aws(e, msg=f"Failed to {action} CloudWatch dashboard {name}")
         result["validation_messages"] = snake_messages(response.get("DashboardValidationMessages"))
         for message in result["validation_messages"]:
             module.warn(f"CloudWatch dashboard {name}: {message['data_path']}: {message['message']}")
-        try:
-            after = read_dashboard(client, name)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg=f"Failed to read CloudWatch dashboard {name} after the {action}", **result)
-        after = after or {"name": name, "body": desired}
+        after = read_dashboard(client, name) or {"name": name, "body": desired}
     elif action in ("create", "update"):
         after = {"name": name, "body": desired}
         if current:
             after["arn"] = current["arn"]
     elif action == "delete" and not module.check_mode:
-        try:
-            client.delete_dashboards(DashboardNames=[name], aws_retry=True)
-        except is_boto3_error_code("ResourceNotFound"):
-            pass  # deleted since we read it (or by a retried call)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:  # pylint: disable=duplicate-except
-            module.fail_json_aws(e, msg=f"Failed to delete CloudWatch dashboard {name}")
+        delete_dashboard(client, name)
 
     result["dashboard"] = after if state == "present" else {}
     module.exit_json(**result)

@@ -148,16 +148,13 @@ statistics:
 
 import datetime
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import logs
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 
 QUERY_POLL_SECONDS = 1
 MAX_QUERY_LOG_GROUPS = 50
@@ -179,39 +176,18 @@ def read_window(module):
 
 def run_query(module, client, start, end):
     params = module.params
-    try:
-        started = client.start_query(
-            aws_retry=True,
-            logGroupNames=params["log_groups"],
-            startTime=start // 1000,
-            endTime=end // 1000,
-            queryString=params["query"],
-            limit=params["limit"],
-        )
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to start the Logs Insights query on {', '.join(params['log_groups'])}")
-    query_id = started["queryId"]
+    query_id = logs.start_query(client, params["log_groups"], start, end, params["query"], params["limit"])
     attempts = max(1, params["wait_timeout"] // QUERY_POLL_SECONDS)
-    try:
-        logs.query_waiter(client, QUERY_POLL_SECONDS, attempts).wait(queryId=query_id)
-    except botocore.exceptions.WaiterError as e:
-        status = (e.last_response or {}).get("status", "Running")
-        if status not in logs.QUERY_DONE:
-            # Stop what we started rather than leave it scanning (and billed) after we gave up.
-            try:
-                client.stop_query(aws_retry=True, queryId=query_id)
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError):
-                pass  # it may have finished in between: nothing left to stop
-            module.fail_json(msg=f"The Logs Insights query {query_id} did not complete within {params['wait_timeout']} seconds "
-                                 "(stopped it): narrow the window or raise wait_timeout", query_id=query_id)
+    status = logs.wait_for_query(client, query_id, QUERY_POLL_SECONDS, attempts)
+    if status not in logs.QUERY_DONE:
+        # Stop what we started rather than leave it scanning (and billed) after we gave up.
+        logs.stop_query(client, query_id)
+        module.fail_json(msg=f"The Logs Insights query {query_id} did not complete within {params['wait_timeout']} seconds "
+                             "(stopped it): narrow the window or raise wait_timeout", query_id=query_id)
+    if status != "Complete":
         module.fail_json(msg=f"The Logs Insights query {query_id} ended {status}: check its syntax and the log groups",
                          query_id=query_id, status=status)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the results of Logs Insights query {query_id}")
-    try:
-        results = client.get_query_results(aws_retry=True, queryId=query_id)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the results of Logs Insights query {query_id}")
+    results = logs.query_results(client, query_id)
     return {
         "query_id": query_id,
         "rows": logs.result_rows(results.get("results", []))[: params["limit"]],
@@ -247,15 +223,15 @@ def main():
     start, end = read_window(module)
     window = {"start": logs.iso(start), "end": logs.iso(end)}
 
-    client = module.client("logs", retry_decorator=logs.retry_decorator())
-    if params["query"] is not None:
-        module.exit_json(changed=False, window=window, **run_query(module, client, start, end))
+    client = retries.client(module, "logs")
     try:
+        if params["query"] is not None:
+            module.exit_json(changed=False, window=window, **run_query(module, client, start, end))
         events, truncated = logs.filter_events(
             client, params["log_groups"], start, end, params["filter_pattern"], params["log_stream_name_prefix"],
             params["limit"])
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read the log events of {', '.join(params['log_groups'])}")
+    except AnsibleAWSError as e:
+        module.fail_json_aws_error(e)
     module.exit_json(changed=False, window=window, events=events, truncated=truncated)
 
 

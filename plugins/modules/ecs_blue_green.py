@@ -65,16 +65,6 @@ options:
     type: str
     choices: [present, rolled_back]
     default: present
-  cluster:
-    description:
-      - Name or ARN of the ECS cluster.
-    type: str
-    required: true
-  service:
-    description:
-      - Base name of the service; the colour services are C(<service>-blue) and C(<service>-green).
-    type: str
-    required: true
   task_definition:
     description:
       - Task definition to deploy, as an ARN or C(family:revision).
@@ -87,33 +77,6 @@ options:
         O(task_definition) or, without it, of the live colour's task definition.
       - A new revision of the family is registered unless a colour already runs the same content.
     type: dict
-  listener_rule_arn:
-    description:
-      - ARN of the listener rule that forwards to both target groups.
-      - Without it and without O(listener_arn), the module finds the one rule that forwards to both
-        target groups on the listeners of their load balancer.
-    type: str
-  listener_arn:
-    description:
-      - ARN of the listener whose rule with the path pattern O(path) forwards to both target groups.
-    type: str
-  path:
-    description:
-      - Path pattern of the rule on O(listener_arn), for example C(/api/*).
-    type: str
-  target_groups:
-    description:
-      - The two target groups, by name or ARN.
-    type: dict
-    suboptions:
-      blue:
-        description:
-          - Target group of the blue colour. Defaults to C(<service>-blue).
-        type: str
-      green:
-        description:
-          - Target group of the green colour. Defaults to C(<service>-green).
-        type: str
   desired_count:
     description:
       - Tasks for the new colour. Defaults to the live colour's desired count.
@@ -228,6 +191,7 @@ notes:
   - A task definition registered from O(image) keeps the tags of the one it is based on; the module
     manages no other tags.
 extends_documentation_fragment:
+  - mlops.aws_deploy.blue_green_service
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -368,16 +332,10 @@ listener_rule_arn:
   sample: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/mobileml-prod/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee
 """
 
-try:
-    import botocore.exceptions
-
-    AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing SDK
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import ecs as ecs_utils  # noqa: E402
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout_record  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import traffic  # noqa: E402
@@ -391,15 +349,10 @@ from ansible_collections.mlops.aws_deploy.plugins.module_utils.rollout import ot
 
 def argument_spec():
     return dict(
+        ecs_utils.selection_argument_spec(),
         state=dict(type="str", default="present", choices=["present", "rolled_back"]),
-        cluster=dict(type="str", required=True),
-        service=dict(type="str", required=True),
         task_definition=dict(type="str"),
         image=dict(type="dict"),
-        listener_rule_arn=dict(type="str"),
-        listener_arn=dict(type="str"),
-        path=dict(type="str"),
-        target_groups=dict(type="dict", options=dict(blue=dict(type="str"), green=dict(type="str"))),
         desired_count=dict(type="int"),
         strategy=dict(type="str", default="all_at_once", choices=list(rollout.STRATEGIES)),
         canary_percent=dict(type="int", default=10),
@@ -426,20 +379,20 @@ def validate(params):
     """Input problems the argument spec cannot express; a message or None."""
     for name in ("canary_percent", "step_percent"):
         if not 1 <= params[name] <= 99:
-            return "%s must be between 1 and 99, got %d" % (name, params[name])
+            return f"{name} must be between 1 and 99, got {params[name]}"
     if not 0 <= params["health"]["min_healthy_percent"] <= 100:
-        return "health.min_healthy_percent must be between 0 and 100, got %d" % params["health"]["min_healthy_percent"]
+        return f"health.min_healthy_percent must be between 0 and 100, got {params['health']['min_healthy_percent']}"
     for name in ("bake_time", "interval", "termination_wait"):
         if params[name] is not None and params[name] < 0:
-            return "%s must be 0 or more seconds, got %d" % (name, params[name])
+            return f"{name} must be 0 or more seconds, got {params[name]}"
     for name, value in (("wait_timeout", params["wait_timeout"]), ("health.timeout", params["health"]["timeout"]),
                         ("poll_interval", params["poll_interval"]), ("lock_ttl", params["lock_ttl"])):
         if value < 1:
-            return "%s must be 1 or more seconds, got %d" % (name, value)
+            return f"{name} must be 1 or more seconds, got {value}"
     if params["max_duration"] is not None and params["max_duration"] < 1:
-        return "max_duration must be 1 or more seconds, got %d" % params["max_duration"]
+        return f"max_duration must be 1 or more seconds, got {params['max_duration']}"
     if params["desired_count"] is not None and params["desired_count"] < 1:
-        return "desired_count must be 1 or more, got %d" % params["desired_count"]
+        return f"desired_count must be 1 or more, got {params['desired_count']}"
     if params["state"] == "present" and not (params["task_definition"] or params["image"]):
         return "state=present needs task_definition or image"
     return None
@@ -449,16 +402,11 @@ def validate(params):
 
 
 def read_current(clients, params):
-    groups = params["target_groups"] or {}
-    names = {c: groups.get(c) or "%s-%s" % (params["service"], c) for c in rollout.COLORS}
-    current = ecs_utils.describe_blue_green(
-        clients, params["cluster"], params["service"], names,
-        rule_arn=params["listener_rule_arn"], listener_arn=params["listener_arn"], path=params["path"],
-    )
+    current = ecs_utils.describe_selected(clients, params)
     states = traffic.alarm_states(clients["cloudwatch"], params["alarms"]) if params["alarms"] else {}
     missing = [name for name in params["alarms"] if name not in states]
     if missing:
-        raise BlueGreenError("CloudWatch alarm(s) not found: %s" % ", ".join(missing))
+        raise BlueGreenError(f"CloudWatch alarm(s) not found: {', '.join(missing)}")
     current["alarms"] = states
     return current
 
@@ -541,30 +489,29 @@ def make_plan(params, current, request, now):
     if action == rollout.COMPLETE_ROLLBACK:
         plan["steps"] = [{"weights": rollout.weights_for(live, 100), "hold": 0}]
         plan["scale_down"] = {"color": new, "after": 0}
-        ops.append("ModifyRule weights %s" % _weights_text(plan["steps"][0]["weights"]))
-        ops.append("UpdateService %s: desired count 0" % services[new])
+        ops.append(f"ModifyRule weights {_weights_text(plan['steps'][0]['weights'])}")
+        ops.append(f"UpdateService {services[new]}: desired count 0")
         return plan
     if action in (rollout.DEPLOY, rollout.RESUME, rollout.ROLLBACK):
         desired = params["desired_count"] or current["services"][live]["desired_count"]
         if desired < 1:
-            raise BlueGreenError("The live service %s has a desired count of 0; give desired_count" % services[live])
+            raise BlueGreenError(f"The live service {services[live]} has a desired count of 0; give desired_count")
         plan["desired_count"] = desired
         plan["restore_first"] = bool(decision.get("restore_first"))
         target_td = plan["task_definition"]["target"]
         if plan["task_definition"]["register"]:
-            ops.append("RegisterTaskDefinition: new revision of %s" % request["register"]["family"])
+            ops.append(f"RegisterTaskDefinition: new revision of {request['register']['family']}")
         if plan["restore_first"]:
-            ops.append("ModifyRule weights %s" % _weights_text(rollout.weights_for(live, 100)))
+            ops.append(f"ModifyRule weights {_weights_text(rollout.weights_for(live, 100))}")
         if action != rollout.ROLLBACK and current["previous_color"] != live:
-            ops.append("AddTags %s=%s on the listener rule" % (traffic.PREVIOUS_COLOR_TAG, live))
+            ops.append(f"AddTags {traffic.PREVIOUS_COLOR_TAG}={live} on the listener rule")
         service_now = current["services"][new]
         if target_td is None or service_now["task_definition"] != target_td:
             ops.append(
-                "UpdateService %s: task definition %s, desired count %d"
-                % (services[new], _short(target_td) or "(the new revision)", desired)
+                f"UpdateService {services[new]}: task definition {_short(target_td) or '(the new revision)'}, desired count {desired}"
             )
         elif service_now["desired_count"] != desired:
-            ops.append("UpdateService %s: desired count %d" % (services[new], desired))
+            ops.append(f"UpdateService {services[new]}: desired count {desired}")
         if action == rollout.ROLLBACK:
             steps, holds = [100], [0]
         else:
@@ -576,13 +523,14 @@ def make_plan(params, current, request, now):
                 hold = params["bake_time"] if decision["start"] == 100 else interval
                 left = rollout_record.remaining_hold(state["progress"], decision["start"], hold, now)
                 plan["resume_watch"] = {"weights": rollout.weights_for(new, decision["start"]), "hold": left}
-                ops.append("Watch %s at %d%% for %d s (what is left of the interrupted step)" % (services[new], decision["start"], left))
+                ops.append(f"Watch {services[new]} at {decision['start']}% for {int(left)} s "
+                           "(what is left of the interrupted step)")
         plan["steps"] = [{"weights": rollout.weights_for(new, steps[i]), "hold": holds[i]} for i in range(len(steps))]
     elif action == rollout.RESTORE:
         if current["previous_color"] != live:
-            ops.append("AddTags %s=%s on the listener rule" % (traffic.PREVIOUS_COLOR_TAG, live))
+            ops.append(f"AddTags {traffic.PREVIOUS_COLOR_TAG}={live} on the listener rule")
         plan["steps"] = [{"weights": rollout.weights_for(live, 100), "hold": 0}]
-    ops.extend("ModifyRule weights %s" % _weights_text(step["weights"]) for step in plan["steps"])
+    ops.extend(f"ModifyRule weights {_weights_text(step['weights'])}" for step in plan["steps"])
     if action == rollout.NOOP:
         return plan
     # After the cut-over: autoscaling follows the new colour, the old one is scaled to 0.
@@ -590,19 +538,18 @@ def make_plan(params, current, request, now):
         copy = not current["services"][new]["autoscaling"]
         plan["autoscaling"] = {"from": old, "to": new, "copy_to_new": copy}
         ops.append(
-            ("Move the scalable target and its policies from %s to %s" if copy else "DeregisterScalableTarget %s")
-            % ((services[old], services[new]) if copy else services[old])
+            f"Move the scalable target and its policies from {services[old]} to {services[new]}" if copy
+            else f"DeregisterScalableTarget {services[old]}"
         )
     if current["services"][old]["desired_count"] > 0:
         wait = params["termination_wait"] if action in (rollout.DEPLOY, rollout.RESUME, rollout.ROLLBACK) else 0
         plan["scale_down"] = {"color": old, "after": wait}
         if wait > 0:
             plan["scale_down_at"] = rollout_record.iso(now + wait)
-            ops.append("AddTags %s=%s, %s=%s on the listener rule: %s keeps running, a later run scales it to 0"
-                       % (rollout_record.SCALE_DOWN_COLOR_TAG, old, rollout_record.SCALE_DOWN_AFTER_TAG,
-                          plan["scale_down_at"], services[old]))
+            ops.append(f"AddTags {rollout_record.SCALE_DOWN_COLOR_TAG}={old}, {rollout_record.SCALE_DOWN_AFTER_TAG}="
+                       f"{plan['scale_down_at']} on the listener rule: {services[old]} keeps running, a later run scales it to 0")
         else:
-            ops.append("UpdateService %s: desired count 0 after %d s" % (services[old], wait))
+            ops.append(f"UpdateService {services[old]}: desired count 0 after {wait} s")
     return plan
 
 
@@ -615,9 +562,9 @@ def defer_finish(decision, current, now):
     if not pending or current["services"][idle]["autoscaling"]:
         return decision
     reason = (
-        "%s keeps running until %s (%d s from now, termination_wait after the cut-over) so that a rollback"
+        f"{current['services'][idle]['service_name']} keeps running until {rollout_record.iso(pending['after'])} "
+        f"({int(pending['after'] - now)} s from now, termination_wait after the cut-over) so that a rollback"
         " finds it up; a run from then on scales it to 0"
-        % (current["services"][idle]["service_name"], rollout_record.iso(pending["after"]), pending["after"] - now)
     )
     return dict(decision, action=rollout.NOOP, reason=reason, scale_down_at=rollout_record.iso(pending["after"]))
 
@@ -628,14 +575,15 @@ def refuse_over_budget(params, plan):
     if budget is None or plan["duration"]["total"] <= budget:
         return None
     return (
-        "The worst case of this run of %s is %s, more than max_duration %d s (the time the runner gives it):"
+        f"The worst case of this run of {params['service']} is {rollout.describe_duration(plan['duration'])}, "
+        f"more than max_duration {budget} s (the time the runner gives it):"
         " refused before any change. Shorten wait_timeout, health.timeout, interval or bake_time, use fewer steps,"
-        " or give the runner more time." % (params["service"], rollout.describe_duration(plan["duration"]), budget)
+        " or give the runner more time."
     )
 
 
 def _weights_text(weights):
-    return "blue %d / green %d" % (weights["blue"], weights["green"])
+    return f"blue {weights['blue']} / green {weights['green']}"
 
 
 # ---------------------------------------------------------------- apply
@@ -674,9 +622,9 @@ class Rollout:
         except rollout_record.LockHeld as held:
             holder = rollout_record.describe_lock(held.lock, self.clock.wall()) if held.lock else "another run"
             self.module.fail_json(
-                msg="The rollout of %s is locked by %s: another deployment or rollback of it is running. Nothing"
-                " was changed. Wait for it to end or its lock to expire, or take the lock of a run known to be"
-                " dead with break_lock (the rollback runbook: -e break_lock=true)." % (self.params["service"], holder),
+                msg=f"The rollout of {self.params['service']} is locked by {holder}: another deployment or rollback of it is running. Nothing"
+                    " was changed. Wait for it to end or its lock to expire, or take the lock of a run known to be"
+                    " dead with break_lock (the rollback runbook: -e break_lock=true).",
                 lock=held.lock and dict(held.lock, expires=rollout_record.iso(held.lock["expires"])),
                 **self.result(rolled_back=False),
             )
@@ -684,9 +632,9 @@ class Rollout:
         self._release_on_exit()
         if replaced:
             how = "broke" if self.params["break_lock"] and replaced["expires"] > self.clock.wall() else "took over"
-            detail = "%s the lock of %s (expiring %s)" % (how, replaced["owner"], rollout_record.iso(replaced["expires"]))
+            detail = f"{how} the lock of {replaced['owner']} (expiring {rollout_record.iso(replaced['expires'])})"
             self.timeline.add("lock", "continue", detail=detail)
-            self.warnings.append("%s: %s" % (self.params["service"], detail))
+            self.warnings.append(f"{self.params['service']}: {detail}")
 
     def _release_on_exit(self):
         # Every way out of the module (exit_json, fail_json, fail_json_aws) releases the lock first.
@@ -705,8 +653,8 @@ class Rollout:
             return
         try:
             lease.release()
-        except AWS_ERRORS as e:
-            self.warnings.append("Could not remove the rollout's lock (it expires by itself): %s" % e)
+        except errors.AWS_ERRORS as e:
+            self.warnings.append(f"Could not remove the rollout's lock (it expires by itself): {e}")
             for warning in self.warnings[-1:]:
                 self.module.warn(warning)
 
@@ -758,7 +706,7 @@ class Rollout:
         firing = sorted(name for name, value in states.items() if value == "ALARM")
         problem = None
         if firing:
-            problem = "alarm(s) in ALARM: %s" % ", ".join(firing)
+            problem = f"alarm(s) in ALARM: {', '.join(firing)}"
         elif not health["ok"]:
             problem = traffic.describe_health_problem(color, health)
         return {"health": {color: health}, "alarms": states, "problem": problem}
@@ -769,7 +717,7 @@ class Rollout:
         if self.scale(color, desired, task_definition):
             self.timeline.add(
                 "scale_up", "continue",
-                detail="%s runs %s with %d task(s)" % (name, _short(self.current["services"][color]["task_definition"]), desired),
+                detail=f"{name} runs {_short(self.current['services'][color]['task_definition'])} with {desired} task(s)",
             )
         poll = self.params["poll_interval"]
         try:
@@ -782,8 +730,8 @@ class Rollout:
             raise
         if not stable["done"]:
             raise DeploymentFailure(
-                "ECS service %s did not become stable within %d s: %s%s"
-                % (name, self.params["wait_timeout"], ecs_utils.describe_stability(stable), waiters.throttling_note(stable))
+                f"ECS service {name} did not become stable within {self.params['wait_timeout']} s: "
+                f"{ecs_utils.describe_stability(stable)}{waiters.throttling_note(stable)}"
             )
         required = rollout.required_healthy(desired, self.params["health"]["min_healthy_percent"])
         group = self.current["target_groups"][color]
@@ -797,8 +745,7 @@ class Rollout:
                 detail=problem + waiters.throttling_note(healthy), checks=healthy["polls"],
             )
             raise DeploymentFailure(
-                "the targets of %s (target group %s) were not healthy within %d s: %s%s"
-                % (name, group["name"], timeout, problem, waiters.throttling_note(healthy)),
+                f"the targets of {name} (target group {group['name']}) were not healthy within {timeout} s: {problem}{waiters.throttling_note(healthy)}",
                 {"health": {color: health}} if health else {},
             )
 
@@ -833,12 +780,12 @@ class Rollout:
                     ScalableDimension=ecs_utils.SCALABLE_DIMENSION,
                 )
             self.changed = True
-            self.timeline.add("autoscaling", "continue", detail="the scalable target follows %s" % self.services[new])
+            self.timeline.add("autoscaling", "continue", detail=f"the scalable target follows {self.services[new]}")
         if self.plan["scale_down"] and wait > 0:
             self.defer_scale_down(old, wait)
         elif self.plan["scale_down"]:
             if self.scale(old, 0):
-                self.timeline.add("scale_down", "done", detail="%s scaled to 0 after %d s" % (self.services[old], wait))
+                self.timeline.add("scale_down", "done", detail=f"{self.services[old]} scaled to 0 after {wait} s")
             self.clear_scale_down()
 
     def defer_scale_down(self, old, wait):
@@ -850,8 +797,7 @@ class Rollout:
         self.changed = True
         self.timeline.add(
             "scale_down", "deferred",
-            detail="%s keeps running until %s (termination_wait %d s); a run from then on scales it to 0"
-            % (self.services[old], rollout_record.iso(after), wait),
+            detail=f"{self.services[old]} keeps running until {rollout_record.iso(after)} (termination_wait {wait} s); a run from then on scales it to 0",
         )
 
     def clear_scale_down(self):
@@ -871,9 +817,9 @@ class Rollout:
                 self.target_arn = plan["task_definition"]["target"] = registered["taskDefinitionArn"]
                 self.request["task_definition"] = registered
                 self.changed = True
-                self.timeline.add("register", "continue", detail="registered %s" % _short(self.target_arn))
-        except AWS_ERRORS as e:
-            self.module.fail_json_aws(e, msg="Failed to register the new task definition", **self.result(rolled_back=False))
+                self.timeline.add("register", "continue", detail=f"registered {_short(self.target_arn)}")
+        except errors.AWS_ERRORS as e:
+            errors.fail(self.module, e, msg="Failed to register the new task definition", **self.result(rolled_back=False))
         try:
             if plan["restore_first"]:
                 self.set_weights(rollout.weights_for(live, 100), phase="restore")
@@ -891,13 +837,13 @@ class Rollout:
                 self.watch(new, step["hold"], "bake")
         except DeploymentFailure as failure:
             self.fail(failure.reason)
-        except AWS_ERRORS as e:
+        except errors.AWS_ERRORS as e:
             self.timeline.add("error", "rollback", weights=self.weights, detail=str(e))
-            self.fail("AWS error: %s" % e)
+            self.fail(f"AWS error: {e}")
         try:
             self.clear_progress()
-        except AWS_ERRORS as e:  # the deploy succeeded; a re-run would only watch the last step again
-            self.warnings.append("Could not remove the progress record from the listener rule: %s" % e)
+        except errors.AWS_ERRORS as e:  # the deploy succeeded; a re-run would only watch the last step again
+            self.warnings.append(f"Could not remove the progress record from the listener rule: {e}")
         self.finish(live, new, self.params["termination_wait"])
 
     def rollback_runbook(self):
@@ -909,11 +855,10 @@ class Rollout:
             self.timeline.add("ready", "continue", weights=self.weights, health=observation["health"])
             self.set_weights(rollout.weights_for(new, 100), phase="rollback", decision="rollback")
             self.clear_progress()
-        except (DeploymentFailure,) + AWS_ERRORS as e:
-            reason = e.reason if isinstance(e, DeploymentFailure) else "AWS error: %s" % e
+        except (DeploymentFailure,) + errors.AWS_ERRORS as e:
+            reason = e.reason if isinstance(e, DeploymentFailure) else f"AWS error: {e}"
             self.module.fail_json(
-                msg="Could not roll %s back to %s: %s; traffic is unchanged (%s)"
-                % (self.params["service"], self.services[new], reason, _weights_text(self.weights)),
+                msg=f"Could not roll {self.params['service']} back to {self.services[new]}: {reason}; traffic is unchanged ({_weights_text(self.weights)})",
                 **self.result(rolled_back=False),
             )
         self.finish(live, new, self.params["termination_wait"])
@@ -931,12 +876,12 @@ class Rollout:
         live = self.plan["live_color"]
         firing = sorted(name for name, state in self.current["alarms"].items() if state == "ALARM")
         if firing:
-            detail = "alarm(s) in ALARM: %s" % ", ".join(firing)
+            detail = f"alarm(s) in ALARM: {', '.join(firing)}"
             self.timeline.add("finish", "stop", weights=self.weights, alarms=self.current["alarms"], detail=detail)
             self.module.fail_json(
-                msg="Not finishing the cut-over of %s to %s: %s. %s keeps running so that the rollback runbook"
-                " can move the traffic back to it; nothing was changed."
-                % (self.params["service"], self.services[live], detail, self.services[other(live)]),
+                msg=f"Not finishing the cut-over of {self.params['service']} to {self.services[live]}: {detail}. "
+                    f"{self.services[other(live)]} keeps running so that the rollback runbook"
+                    " can move the traffic back to it; nothing was changed.",
                 **self.result(rolled_back=False),
             )
         self.finish(other(live), live, 0)
@@ -948,11 +893,11 @@ class Rollout:
     def fail(self, reason):
         """Move all traffic back to the live colour, scale the new one to 0, and fail."""
         live, new = self.plan["live_color"], self.plan["new_color"]
-        what = "Deployment of %s to %s failed: %s." % (_short(self.target_arn), self.services[new], reason)
+        what = f"Deployment of {_short(self.target_arn)} to {self.services[new]} failed: {reason}."
         if not self.params["rollback"]:
             self.timeline.add("rollback", "skipped", weights=self.weights, detail=reason)
             self.module.fail_json(
-                msg="%s rollback=false: traffic stays at %s." % (what, _weights_text(self.weights)),
+                msg=f"{what} rollback=false: traffic stays at {_weights_text(self.weights)}.",
                 **self.result(rolled_back=False),
             )
         try:
@@ -962,16 +907,16 @@ class Rollout:
             self.set_weights(rollout.weights_for(live, 100), phase="rollback", decision="rollback")
             self.scale(new, 0)
             self.clear_progress()
-        except AWS_ERRORS as e:
+        except errors.AWS_ERRORS as e:
             self.timeline.add("rollback", "failed", weights=self.weights, detail=str(e))
-            self.module.fail_json_aws(
-                e, msg="%s The rollback failed too; traffic is at %s" % (what, _weights_text(self.weights)),
+            errors.fail(
+                self.module, e, msg=f"{what} The rollback failed too; traffic is at {_weights_text(self.weights)}",
                 **self.result(rolled_back=False),
             )
-        self.timeline.add("rollback", "failed", weights=self.weights, detail="%s scaled to 0" % self.services[new])
+        self.timeline.add("rollback", "failed", weights=self.weights, detail=f"{self.services[new]} scaled to 0")
         self.module.fail_json(
-            msg="%s Rolled back: all traffic is on %s (%s) and %s is scaled to 0."
-            % (what, self.services[live], _short(self.current["services"][live]["task_definition"]), self.services[new]),
+            msg=f"{what} Rolled back: all traffic is on {self.services[live]} "
+                f"({_short(self.current['services'][live]['task_definition'])}) and {self.services[new]} is scaled to 0.",
             **self.result(rolled_back=True),
         )
 
@@ -997,7 +942,7 @@ def diff_of(current, request, plan):
     if request is not None:
         after = ecs_utils.summarize_task_definition(request["task_definition"])
         if after and not after["task_definition"]:
-            after["task_definition"] = "(new revision of %s)" % request["register"]["family"]
+            after["task_definition"] = f"(new revision of {request['register']['family']})"
     else:
         after = ecs_utils.summarize_task_definition(current["task_definitions"][plan["new_color"]])
     before["weights"] = dict(current["weights"])
@@ -1009,8 +954,8 @@ def main():
     module = AnsibleAWSModule(
         argument_spec=argument_spec(),
         supports_check_mode=True,
-        mutually_exclusive=[("listener_rule_arn", "listener_arn")],
-        required_together=[("listener_arn", "path")],
+        mutually_exclusive=ecs_utils.SELECTION_MUTUALLY_EXCLUSIVE,
+        required_together=ecs_utils.SELECTION_REQUIRED_TOGETHER,
     )
     params = module.params
     problem = validate(params)
@@ -1025,8 +970,8 @@ def main():
         plan = make_plan(params, current, request, clock.wall())
     except BlueGreenError as e:
         module.fail_json(msg=str(e))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Failed to read the blue/green state of %s" % params["service"])
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to read the blue/green state of {params['service']}")
 
     plan["duration"] = rollout.worst_case_duration(plan, params["wait_timeout"], params["health"]["timeout"])
     run = Rollout(module, clients, params, current, request, plan, clock)
@@ -1038,14 +983,14 @@ def main():
         result = run.result(rolled_back=False, live=plan["live_color"])
         result["changed"] = plan["action"] != rollout.NOOP
         if plan.get("lock") and plan["action"] != rollout.NOOP:
-            module.warn("The rollout of %s is locked by %s until %s: a real run would be refused now"
-                        % (params["service"], plan["lock"]["owner"], plan["lock"]["expires"]))
+            module.warn(f"The rollout of {params['service']} is locked by {plan['lock']['owner']} until "
+                        f"{plan['lock']['expires']}: a real run would be refused now")
         module.exit_json(msg=_message(plan, check_mode=module.check_mode), **dict(result, **extra))
 
     try:
         run.lock()
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Failed to take the rollout's lock of %s" % params["service"], **run.result(rolled_back=False))
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to take the rollout's lock of {params['service']}", **run.result(rolled_back=False))
     try:
         if plan["action"] in (rollout.DEPLOY, rollout.RESUME):
             run.deploy()
@@ -1057,8 +1002,8 @@ def main():
             run.finish_cut_over()
         elif plan["action"] == rollout.COMPLETE_ROLLBACK:
             run.complete_rollback()
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Failed after the cut-over of %s" % params["service"], **run.result(rolled_back=False))
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed after the cut-over of {params['service']}", **run.result(rolled_back=False))
     for warning in run.warnings:
         module.warn(warning)
     module.exit_json(
@@ -1071,18 +1016,18 @@ def _message(plan, check_mode=False):
     services = plan["services"]
     new = services[plan["new_color"]]
     if plan["action"] == rollout.NOOP:
-        return plan.get("reason") or "%s already runs %s with all traffic" % (new, _short(plan["task_definition"]["target"]))
+        return plan.get("reason") or f"{new} already runs {_short(plan['task_definition']['target'])} with all traffic"
     if plan["action"] in (rollout.DEPLOY, rollout.RESUME):
         verb = "deploy" if plan["action"] == rollout.DEPLOY else "resume the shift of"
-        done = "%s %s to %s" % (verb, _short(plan["task_definition"]["target"]) or "a new revision", new)
+        done = f"{verb} {_short(plan['task_definition']['target']) or 'a new revision'} to {new}"
     elif plan["action"] == rollout.ROLLBACK:
-        done = "roll back to %s (%s)" % (new, _short(plan["task_definition"]["target"]))
+        done = f"roll back to {new} ({_short(plan['task_definition']['target'])})"
     elif plan["action"] == rollout.RESTORE:
-        done = "move all traffic back to %s" % new
+        done = f"move all traffic back to {new}"
     elif plan["action"] == rollout.COMPLETE_ROLLBACK:
-        done = "complete the interrupted rollback to %s" % services[other(plan["new_color"])]
+        done = f"complete the interrupted rollback to {services[other(plan['new_color'])]}"
     else:
-        done = "finish the cut-over to %s" % new
+        done = f"finish the cut-over to {new}"
     return (would + done) if check_mode else (done[0].upper() + done[1:] + ": done")
 
 

@@ -22,48 +22,13 @@ description:
 author:
   - mlops.aws_deploy maintainers (@mlops-aws-deploy)
 options:
-  cluster:
-    description:
-      - Name or ARN of the ECS cluster.
-    type: str
-    required: true
-  service:
-    description:
-      - Base name of the service; the colour services are C(<service>-blue) and C(<service>-green).
-    type: str
-    required: true
-  listener_rule_arn:
-    description:
-      - ARN of the listener rule that forwards to both target groups.
-      - Without it and without O(listener_arn), the one rule that forwards to both target groups.
-    type: str
-  listener_arn:
-    description:
-      - ARN of the listener whose rule with the path pattern O(path) forwards to both target groups.
-    type: str
-  path:
-    description:
-      - Path pattern of the rule on O(listener_arn).
-    type: str
-  target_groups:
-    description:
-      - The two target groups, by name or ARN.
-    type: dict
-    suboptions:
-      blue:
-        description:
-          - Target group of the blue colour. Defaults to C(<service>-blue).
-        type: str
-      green:
-        description:
-          - Target group of the green colour. Defaults to C(<service>-green).
-        type: str
   min_healthy_percent:
     description:
       - Healthy targets needed for C(health.ok) of each colour in RV(colors), as a percent of the desired count.
     type: int
     default: 100
 extends_documentation_fragment:
+  - mlops.aws_deploy.blue_green_service
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
@@ -162,16 +127,10 @@ colors:
         autoscaling: {"min_capacity": 2, "max_capacity": 10, "policies": ["cpu-target-tracking"]}
 """
 
-try:
-    import botocore.exceptions
-
-    AWS_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing SDK
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import ecs as ecs_utils  # noqa: E402
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout_record  # noqa: E402
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import traffic  # noqa: E402
@@ -213,33 +172,20 @@ def describe_color(clients, current, color, min_healthy_percent):
 
 def main():
     module = AnsibleAWSModule(
-        argument_spec=dict(
-            cluster=dict(type="str", required=True),
-            service=dict(type="str", required=True),
-            listener_rule_arn=dict(type="str"),
-            listener_arn=dict(type="str"),
-            path=dict(type="str"),
-            target_groups=dict(type="dict", options=dict(blue=dict(type="str"), green=dict(type="str"))),
-            min_healthy_percent=dict(type="int", default=100),
-        ),
+        argument_spec=dict(ecs_utils.selection_argument_spec(), min_healthy_percent=dict(type="int", default=100)),
         supports_check_mode=True,
-        mutually_exclusive=[("listener_rule_arn", "listener_arn")],
-        required_together=[("listener_arn", "path")],
+        mutually_exclusive=ecs_utils.SELECTION_MUTUALLY_EXCLUSIVE,
+        required_together=ecs_utils.SELECTION_REQUIRED_TOGETHER,
     )
     params = module.params
-    groups = params["target_groups"] or {}
-    names = {c: groups.get(c) or "%s-%s" % (params["service"], c) for c in rollout.COLORS}
     clients = traffic.Clients(module)
     try:
-        current = ecs_utils.describe_blue_green(
-            clients, params["cluster"], params["service"], names,
-            rule_arn=params["listener_rule_arn"], listener_arn=params["listener_arn"], path=params["path"],
-        )
+        current = ecs_utils.describe_selected(clients, params)
         colors = {c: describe_color(clients, current, c, params["min_healthy_percent"]) for c in rollout.COLORS}
     except BlueGreenError as e:
         module.fail_json(msg=str(e))
-    except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg="Failed to read the blue/green state of %s" % params["service"])
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to read the blue/green state of {params['service']}")
 
     live = rollout.live_color(current["weights"])
     progress, lock = current["progress"], current["lock"]

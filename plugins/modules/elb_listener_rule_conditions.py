@@ -59,13 +59,10 @@ conditions:
   sample: {"path-pattern": ["/ml/*"], "source-ip": ["203.0.113.10/32"]}
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 
 # The config key of each condition field (ELBv2 RuleCondition).
 CONFIG_KEYS = {
@@ -109,11 +106,11 @@ def main():
     except ValueError as e:
         module.fail_json(msg=str(e))
 
-    client = module.client("elbv2", retry_decorator=AWSRetry.jittered_backoff())
+    client = retries.client(module, "elbv2")
     try:
         rule = client.describe_rules(RuleArns=[rule_arn], aws_retry=True)["Rules"][0]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read listener rule {rule_arn}")
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to read listener rule {rule_arn}")
     current = as_dict(rule["Conditions"])
 
     changed = current != desired
@@ -123,8 +120,8 @@ def main():
     if changed and not module.check_mode:
         try:
             client.modify_rule(RuleArn=rule_arn, Conditions=conditions, aws_retry=True)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            module.fail_json_aws(e, msg=f"Failed to set the conditions of listener rule {rule_arn}")
+        except errors.AWS_ERRORS as e:
+            errors.fail(module, e, msg=f"Failed to set the conditions of listener rule {rule_arn}")
     module.exit_json(**result)
 
 

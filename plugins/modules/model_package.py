@@ -216,17 +216,17 @@ plan:
 
 import json
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import registry
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.bundle import BundleError
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.bundle import read_bundle
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import apply_tags
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import get_tags
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import tag_plan
 
 GENERATED_BY = "mlops.aws_deploy.model_package"
 MAX_CLAIM_ATTEMPTS = 5
@@ -335,48 +335,174 @@ def upload_objects(s3, params, bundle, planned):
             registry.put_new_object(s3, params["bucket"], entry["key"], body, content_type, metadata)
 
 
-def check_version(module, bundle, version, plan):
-    declared = str(bundle.metadata.get("version"))
-    if module.params["version_check"] and declared != str(version):
-        module.fail_json(
-            msg=(
-                f"The bundle declares version {declared} but would be registered as version {version} of "
-                f"{module.params['group']}; the ML service only loads a bundle whose metadata version is its "
-                f"pointer's version: train it with --version {version} (or set version_check=false)"
-            ),
-            plan=plan,
-        )
+class RegistrationRun:
+    """One run of the module: the bundle, the registry's current state, the plan (as data), apply, result."""
 
+    def __init__(self, module, bundle):
+        self.module = module
+        self.params = module.params
+        self.bundle = bundle
+        self.sagemaker = retries.client(module, "sagemaker")
+        self.s3 = retries.client(module, "s3")
+        self.current = {}
+        self.plan = {}
 
-def register(module, sagemaker, s3, bundle, summaries, plan):
-    """Claim the next version's files, then create the version. Returns the described package."""
-    params = module.params
-    for _attempt in range(MAX_CLAIM_ATTEMPTS):
-        version = plan["version"]["version"]
-        try:
-            upload_objects(s3, params, bundle, plan["objects"])
-        except registry.ObjectExists:
-            # Another registration claimed this version number between our plan and our write.
-            summaries = registry.list_versions(sagemaker, params["group"])
-            version = max(version + 1, registry.next_version(summaries))
-            plan["version"]["version"] = version
-            check_version(module, bundle, version, plan)
-            plan["objects"] = plan_objects(s3, params, bundle, version)
-            continue
-        arn = sagemaker.create_model_package(aws_retry=True, **package_request(params, bundle, version))["ModelPackageArn"]
-        package = registry.describe_package(sagemaker, arn)
-        if package.get("ModelPackageVersion") != version:
-            module.fail_json(
+    # -- current state -----------------------------------------------------------------------
+
+    def read_current(self):
+        """The group, its versions, the version that already holds this model (if any), their tags."""
+        params = self.params
+        group = registry.describe_group(self.sagemaker, params["group"])
+        summaries = registry.list_versions(self.sagemaker, params["group"]) if group else []
+        existing = registry.find_by_sha256(self.sagemaker, params["group"], self.bundle.model_sha256, summaries) if group else None
+        self.current = {
+            "group": group,
+            "summaries": summaries,
+            "existing": existing,
+            "group_tags": get_tags(self.sagemaker, group["ModelPackageGroupArn"]) if group else {},
+            "version_tags": get_tags(self.sagemaker, existing["ModelPackageArn"]) if existing else {},
+        }
+
+    # -- plan --------------------------------------------------------------------------------
+
+    def make_plan(self):
+        params, current, bundle = self.params, self.current, self.bundle
+        group, existing = current["group"], current["existing"]
+        no_tags = {"add": {}, "remove": []}
+        self.plan = {
+            "group": {"name": params["group"], "action": "none" if group else "create"},
+            "tags": {
+                "group": tag_plan(current["group_tags"], params["tags"], params["purge_tags"]) if group else no_tags,
+                "version": tag_plan(current["version_tags"], params["tags"], params["purge_tags"]) if existing else no_tags,
+            },
+        }
+        if existing:
+            self.plan["version"] = {"action": "none", "version": existing["ModelPackageVersion"], "model_sha256": bundle.model_sha256}
+            self.plan["objects"] = []
+        else:
+            version = registry.next_version(current["summaries"])
+            self.plan["version"] = {"action": "register", "version": version, "model_sha256": bundle.model_sha256}
+            self.check_version(version)
+            self.plan["objects"] = plan_objects(self.s3, params, bundle, version)
+
+    def tag_changes(self):
+        return any(t["add"] or t["remove"] for t in self.plan["tags"].values())
+
+    def changed(self):
+        return self.plan["group"]["action"] != "none" or self.plan["version"]["action"] != "none" or self.tag_changes()
+
+    def check_version(self, version):
+        declared = str(self.bundle.metadata.get("version"))
+        if self.params["version_check"] and declared != str(version):
+            self.module.fail_json(
                 msg=(
-                    f"SageMaker registered the bundle as version {package.get('ModelPackageVersion')} of {params['group']}, "
-                    f"but its files were written for version {version}: something registered into the group without "
-                    "claiming the version's files first"
+                    f"The bundle declares version {declared} but would be registered as version {version} of "
+                    f"{self.params['group']}; the ML service only loads a bundle whose metadata version is its "
+                    f"pointer's version: train it with --version {version} (or set version_check=false)"
                 ),
-                changed=True,
-                model_package=registry.summarize(package),
+                plan=self.plan,
             )
-        return package
-    module.fail_json(msg=f"Could not claim a version number in {params['group']} after {MAX_CLAIM_ATTEMPTS} attempts")
+
+    # -- apply -------------------------------------------------------------------------------
+
+    def apply(self):
+        """Create the group or bring its tags, then register the version (or tag the existing one)."""
+        params, plan, current = self.params, self.plan, self.current
+        group, existing = current["group"], current["existing"]
+        if not group:
+            group = registry.create_group(self.sagemaker, params["group"], params["group_description"], params["tags"])
+        elif plan["tags"]["group"]["add"] or plan["tags"]["group"]["remove"]:
+            apply_tags(self.sagemaker, group["ModelPackageGroupArn"], plan["tags"]["group"])
+        if existing:
+            apply_tags(self.sagemaker, existing["ModelPackageArn"], plan["tags"]["version"])
+            package = existing
+        else:
+            package = self.register()
+        group_tags = get_tags(self.sagemaker, group["ModelPackageGroupArn"])
+        version_tags = get_tags(self.sagemaker, package["ModelPackageArn"])
+        if existing and self.tag_changes():
+            package = registry.describe_package(self.sagemaker, package["ModelPackageArn"])
+        return group, package, group_tags, version_tags
+
+    def register(self):
+        """Claim the next version's files, then create the version. Returns the described package."""
+        params, plan = self.params, self.plan
+        for _attempt in range(MAX_CLAIM_ATTEMPTS):
+            version = plan["version"]["version"]
+            try:
+                upload_objects(self.s3, params, self.bundle, plan["objects"])
+            except registry.ObjectExists:
+                # Another registration claimed this version number between our plan and our write.
+                summaries = registry.list_versions(self.sagemaker, params["group"])
+                version = max(version + 1, registry.next_version(summaries))
+                plan["version"]["version"] = version
+                self.check_version(version)
+                plan["objects"] = plan_objects(self.s3, params, self.bundle, version)
+                continue
+            request = package_request(params, self.bundle, version)
+            arn = self.sagemaker.create_model_package(aws_retry=True, **request)["ModelPackageArn"]
+            package = registry.describe_package(self.sagemaker, arn)
+            if package.get("ModelPackageVersion") != version:
+                self.module.fail_json(
+                    msg=(
+                        f"SageMaker registered the bundle as version {package.get('ModelPackageVersion')} of "
+                        f"{params['group']}, but its files were written for version {version}: something registered "
+                        "into the group without claiming the version's files first"
+                    ),
+                    changed=True,
+                    model_package=registry.summarize(package),
+                )
+            return package
+        self.module.fail_json(msg=f"Could not claim a version number in {params['group']} after {MAX_CLAIM_ATTEMPTS} attempts")
+
+    # -- result --------------------------------------------------------------------------------
+
+    def planned_after(self, before):
+        """The version as the plan leaves it (check mode)."""
+        existing, version_tags = self.current["existing"], self.current["version_tags"]
+        if existing:
+            after = dict(before, tags=dict(version_tags, **self.plan["tags"]["version"]["add"]))
+            for key in self.plan["tags"]["version"]["remove"]:
+                after["tags"].pop(key, None)
+            return after
+        version = self.plan["version"]["version"]
+        request = package_request(self.params, self.bundle, version)
+        after = registry.summarize(dict(request, ModelPackageVersion=version, ModelPackageGroupName=self.params["group"]))
+        after["tags"] = self.params["tags"] or {}
+        return after
+
+    def run(self):
+        params, module = self.params, self.module
+        try:
+            self.read_current()
+        except errors.AWS_ERRORS as e:
+            errors.fail(module, e, msg=f"Failed to read model package group {params['group']}")
+        try:
+            self.make_plan()
+        except registry.ObjectExists as e:
+            module.fail_json(msg=str(e), plan=self.plan)
+        except errors.AWS_ERRORS as e:
+            errors.fail(module, e, msg=f"Failed to inspect the model store s3://{params['bucket']}/{params['prefix']}")
+        existing = self.current["existing"]
+        before = registry.summarize(existing, self.current["version_tags"]) if existing else {}
+        if module.check_mode:
+            group = self.current["group"]
+            after = self.planned_after(before)
+            group_view = {"name": params["group"], "arn": group["ModelPackageGroupArn"] if group else None,
+                          "tags": self.current["group_tags"]}
+        else:
+            try:
+                group, package, group_tags, version_tags = self.apply()
+            except registry.RegistryError as e:
+                module.fail_json(msg=str(e), plan=self.plan, changed=True)
+            except errors.AWS_ERRORS as e:
+                errors.fail(module, e, msg=f"Failed to register {params['bundle']} in model package group {params['group']}")
+            after = registry.summarize(package, version_tags)
+            group_view = {"name": params["group"], "arn": group["ModelPackageGroupArn"], "tags": group_tags}
+        result = dict(changed=self.changed(), plan=self.plan, model_package=after, group=group_view)
+        if module._diff:
+            result["diff"] = {"before": before, "after": after}
+        module.exit_json(**result)
 
 
 def main():
@@ -407,93 +533,7 @@ def main():
         bundle = read_bundle(params["bundle"], params["expected_sha256"])
     except BundleError as e:
         module.fail_json(msg=f"Refusing to register {params['bundle']}: {e}")
-
-    retry = registry.retry_decorator()
-    sagemaker = module.client("sagemaker", retry_decorator=retry)
-    s3 = module.client("s3", retry_decorator=retry)
-
-    # Current state.
-    try:
-        group = registry.describe_group(sagemaker, params["group"])
-        summaries = registry.list_versions(sagemaker, params["group"]) if group else []
-        existing = registry.find_by_sha256(sagemaker, params["group"], bundle.model_sha256, summaries) if group else None
-        group_tags = registry.get_tags(sagemaker, group["ModelPackageGroupArn"]) if group else {}
-        version_tags = registry.get_tags(sagemaker, existing["ModelPackageArn"]) if existing else {}
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to read model package group {params['group']}")
-
-    # Plan.
-    plan = {
-        "group": {"name": params["group"], "action": "none" if group else "create"},
-        "tags": {
-            "group": registry.tag_plan(group_tags, params["tags"], params["purge_tags"]) if group else {"add": {}, "remove": []},
-            "version": registry.tag_plan(version_tags, params["tags"], params["purge_tags"]) if existing else {"add": {}, "remove": []},
-        },
-    }
-    try:
-        if existing:
-            plan["version"] = {"action": "none", "version": existing["ModelPackageVersion"], "model_sha256": bundle.model_sha256}
-            plan["objects"] = []
-        else:
-            version = registry.next_version(summaries)
-            plan["version"] = {"action": "register", "version": version, "model_sha256": bundle.model_sha256}
-            check_version(module, bundle, version, plan)
-            plan["objects"] = plan_objects(s3, params, bundle, version)
-    except registry.ObjectExists as e:
-        module.fail_json(msg=str(e), plan=plan)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to inspect the model store s3://{params['bucket']}/{params['prefix']}")
-    tag_changes = any(t["add"] or t["remove"] for t in plan["tags"].values())
-    changed = plan["group"]["action"] != "none" or plan["version"]["action"] != "none" or tag_changes
-
-    before = registry.summarize(existing, version_tags) if existing else {}
-    if module.check_mode:
-        if existing:
-            after = dict(before, tags=dict(version_tags, **plan["tags"]["version"]["add"]))
-            for key in plan["tags"]["version"]["remove"]:
-                after["tags"].pop(key, None)
-        else:
-            request = package_request(params, bundle, plan["version"]["version"])
-            after = registry.summarize(
-                dict(request, ModelPackageVersion=plan["version"]["version"], ModelPackageGroupName=params["group"])
-            )
-            after["tags"] = params["tags"] or {}
-        result = dict(changed=changed, plan=plan, model_package=after,
-                      group={"name": params["group"], "arn": group["ModelPackageGroupArn"] if group else None, "tags": group_tags})
-        if module._diff:
-            result["diff"] = {"before": before, "after": after}
-        module.exit_json(**result)
-
-    # Apply.
-    try:
-        if not group:
-            group = registry.create_group(sagemaker, params["group"], params["group_description"], params["tags"])
-        elif plan["tags"]["group"]["add"] or plan["tags"]["group"]["remove"]:
-            registry.apply_tags(sagemaker, group["ModelPackageGroupArn"], plan["tags"]["group"])
-        if existing:
-            registry.apply_tags(sagemaker, existing["ModelPackageArn"], plan["tags"]["version"])
-            package = existing
-        else:
-            package = register(module, sagemaker, s3, bundle, summaries, plan)
-        group_tags = registry.get_tags(sagemaker, group["ModelPackageGroupArn"])
-        version_tags = registry.get_tags(sagemaker, package["ModelPackageArn"])
-        if existing and tag_changes:
-            package = registry.describe_package(sagemaker, package["ModelPackageArn"])
-    except registry.RegistryError as e:
-        module.fail_json(msg=str(e), plan=plan, changed=True)
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to register {params['bundle']} in model package group {params['group']}")
-
-    after = registry.summarize(package, version_tags)
-    result = dict(
-        changed=changed,
-        plan=plan,
-        model_package=after,
-        group={"name": params["group"], "arn": group["ModelPackageGroupArn"], "tags": group_tags},
-    )
-    if module._diff:
-        result["diff"] = {"before": before, "after": after}
-    module.exit_json(**result)
+    RegistrationRun(module, bundle).run()
 
 
 if __name__ == "__main__":

@@ -117,14 +117,12 @@ model_packages:
       sample: "2026-11-01T12:00:00+00:00"
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # handled by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import registry
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import get_tags
 
 
 def main():
@@ -135,7 +133,7 @@ def main():
     )
     module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    sagemaker = module.client("sagemaker", retry_decorator=registry.retry_decorator())
+    sagemaker = retries.client(module, "sagemaker")
 
     try:
         group = registry.describe_group(sagemaker, params["group"])
@@ -155,11 +153,11 @@ def main():
                     packages.append(registry.describe_package(sagemaker, summary["ModelPackageArn"]))
                 except registry.VersionNotFound:
                     continue  # deleted since the listing
-        group_tags = registry.get_tags(sagemaker, group["ModelPackageGroupArn"])
+        group_tags = get_tags(sagemaker, group["ModelPackageGroupArn"])
     except registry.RegistryError as e:
         module.fail_json(msg=str(e))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(e, msg=f"Failed to list the versions of model package group {params['group']}")
+    except errors.AWS_ERRORS as e:
+        errors.fail(module, e, msg=f"Failed to list the versions of model package group {params['group']}")
 
     creation = group.get("CreationTime")
     module.exit_json(

@@ -52,7 +52,8 @@ options:
     description:
       - V(promoted) makes O(version) live in O(environment) when its gates pass.
       - V(reverted) returns O(environment) to the version that was live before the current one, in one step.
-      - V(history) lists the environment's promotion records, newest first; it changes nothing.
+      - V(history) lists the environment's promotion records, newest first; it changes nothing. It is deprecated
+        and will be removed in 2.0.0, use M(mlops.aws_deploy.model_promote_info) instead.
     type: str
     default: promoted
     choices: ['promoted', 'reverted', 'history']
@@ -152,6 +153,7 @@ options:
   history_limit:
     description:
       - How many records O(state=history) returns, newest first; V(0) for all.
+      - Deprecated with O(state=history); see M(mlops.aws_deploy.model_promote_info) O(mlops.aws_deploy.model_promote_info#module:limit).
     type: int
     default: 20
 notes:
@@ -204,16 +206,6 @@ EXAMPLES = r"""
     bucket: mobileml-prod-models
     state: reverted
     reason: error rate up after the promotion
-
-- name: List the last 10 promotions of prod
-  mlops.aws_deploy.model_promote:
-    group: mobileml-model
-    environment: prod
-    app: mobileml
-    bucket: mobileml-prod-models
-    state: history
-    history_limit: 10
-  register: prod_history
 """
 
 RETURN = r"""
@@ -278,7 +270,8 @@ record:
            "promoted_at": "2026-11-02T10:00:00.000000Z", "approver": "alice", "reason": "CHG-1234", "forced": false,
            "gates": [], "lineage": ["5", "6", "7"]}
 history:
-  description: The environment's promotion records, newest first, each with its S3 C(key).
+  description: The environment's promotion records, newest first, each with its S3 C(key) (deprecated, see
+    M(mlops.aws_deploy.model_promote_info)).
   returned: with state=history
   type: list
   elements: dict
@@ -293,38 +286,35 @@ rolled_back:
   sample: ["pointer", "alias", "approval"]
 """
 
-try:
-    from botocore.exceptions import BotoCoreError
-    from botocore.exceptions import ClientError
-
-    AWS_ERRORS = (BotoCoreError, ClientError)
-except ImportError:
-    AWS_ERRORS = ()  # AnsibleAWSModule reports the missing botocore
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import promotion
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import registry
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import AWS_ERRORS
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.errors import fail
+from ansible_collections.mlops.aws_deploy.plugins.module_utils.sagemaker import tag_plan
 
 
-class Promoter:
-    """Reads the environment, plans a promotion or revert, applies it with undo on failure."""
+class PromotionRun:
+    """One run of the module: current state of the environment, plan (as data), apply with undo, result."""
 
     def __init__(self, module):
         self.module = module
         self.params = module.params
-        retry = registry.retry_decorator()
-        self.sagemaker = module.client("sagemaker", retry_decorator=retry)
-        self.s3 = module.client("s3", retry_decorator=retry)
-        self.ssm = module.client("ssm", retry_decorator=retry)
+        self.sagemaker = retries.client(module, "sagemaker")
+        self.s3 = retries.client(module, "s3")
+        self.ssm = retries.client(module, "ssm")
         self.bucket = self.params["bucket"]
         self.prefix = registry.clean_prefix(self.params["prefix"])
         self.environment = self.params["environment"]
         self.name = promotion.parameter_name(self.params["parameter_name"], self.params["app"], self.environment)
+        self.current = {}
 
-    # Current state.
+    # -- current state -----------------------------------------------------------------------
 
-    def read_environment(self):
+    def read_current(self):
+        """The environment as it is: its pointer, the version live there, its latest record, alias, tags."""
         pointer = promotion.read_pointer(self.ssm, self.name)
         live = None
         if pointer and pointer.get("model_package_arn"):
@@ -332,31 +322,37 @@ class Promoter:
                 live = registry.describe_package(self.sagemaker, pointer["model_package_arn"])
             except registry.VersionNotFound:
                 live = None  # deleted from the registry while live: nothing to compare with or restore
-        record = promotion.latest_record(self.s3, self.bucket, self.prefix, self.environment)
-        alias_sha = promotion.alias_sha256(self.s3, self.bucket, self.prefix, self.environment)
-        tags = promotion.pointer_tags(self.ssm, self.name) if pointer is not None else {}
-        return pointer, live, record, alias_sha, tags
+        self.current = {
+            "pointer": pointer,
+            "live": live,
+            "record": promotion.latest_record(self.s3, self.bucket, self.prefix, self.environment),
+            "alias_sha256": promotion.alias_sha256(self.s3, self.bucket, self.prefix, self.environment),
+            "tags": promotion.pointer_tags(self.ssm, self.name) if pointer is not None else {},
+        }
 
     def promoted_by(self):
         if self.params["promoted_by"]:
             return self.params["promoted_by"]
         if self.params["approver"]:
             return self.params["approver"]
-        sts = self.module.client("sts", retry_decorator=registry.retry_decorator())
+        sts = retries.client(self.module, "sts")
         return sts.get_caller_identity(aws_retry=True)["Arn"]
 
-    # Plans.
+    # -- plans: {"action", "target", "gates", "plan", "after", "record_key", "record"} -----------
 
-    def plan_change(self, action, target, pointer, live, record, alias_sha, tags, gates, lineage):
-        """The steps that make ``target`` live; the record that tells the story."""
+    def _tag_plan(self):
+        return tag_plan(self.current["tags"], self.params["tags"], self.params["purge_tags"])
+
+    def plan_change(self, action, target, gates, lineage):
+        """The steps that make ``target`` live, and the record that tells the story."""
+        pointer = self.current["pointer"]
         moment = promotion.now()
         by = self.promoted_by()
         after = promotion.pointer_value(target, promotion.iso(moment), by, self.bucket)
         target_sha = after["sha256"]
         status = target.get("ModelApprovalStatus")
         key = promotion.record_key(self.prefix, self.environment, moment, after["version"])
-        tag_plan = registry.tag_plan(tags, self.params["tags"], self.params["purge_tags"])
-        forced = any(row.get("forced") for row in gates)
+        alias_sha = self.current["alias_sha256"]
         plan = {
             # Approval is per version (not per environment): Approved once, then each approved promotion
             # records its approver in the version's ApprovalDescription.
@@ -371,9 +367,9 @@ class Promoter:
                         "to_version": after["version"]},
             "record": {"uri": registry.s3_uri(self.bucket, key)},
             # A new pointer is created with its tags; an existing one is brought to them.
-            "tags": tag_plan if pointer is not None else {"add": dict(self.params["tags"] or {}), "remove": []},
+            "tags": self._tag_plan() if pointer is not None else {"add": dict(self.params["tags"] or {}), "remove": []},
         }
-        record_body = {
+        record = {
             "action": action,
             "environment": self.environment,
             "group": self.params["group"],
@@ -387,22 +383,42 @@ class Promoter:
             "promoted_by": by,
             "approver": self.params["approver"],
             "reason": self.params["reason"],
-            "forced": forced,
+            "forced": any(row.get("forced") for row in gates),
             "gates": gates,
             "lineage": lineage[-promotion.LINEAGE_LENGTH:],
         }
-        return plan, after, key, record_body
+        return {"action": action, "target": target, "gates": gates, "plan": plan, "after": after,
+                "record_key": key, "record": record}
 
-    # Apply, undoing what was done when a step fails.
+    def plan_repair(self, target, gates):
+        """The version is already live: only an alias left behind by an interrupted run, and tags, may change."""
+        pointer = self.current["pointer"]
+        alias_sha = self.current["alias_sha256"]
+        plan = {"approval": None, "copy_bundle": None, "pointer": None, "record": None,
+                "alias": None if alias_sha == pointer["sha256"] else {"from_sha256": alias_sha,
+                                                                      "to_sha256": pointer["sha256"]},
+                "tags": self._tag_plan()}
+        return {"action": "repair", "target": target, "gates": gates, "plan": plan, "after": None,
+                "record_key": None, "record": None}
 
-    def apply(self, plan, target, after, pointer, live, key, record_body):
+    @staticmethod
+    def changes(change):
+        plan = change["plan"]
+        return any(plan[step] for step in ("approval", "copy_bundle", "alias", "pointer", "record")) or bool(
+            plan["tags"]["add"] or plan["tags"]["remove"])
+
+    # -- apply, undoing what was done when a step fails ---------------------------------------
+
+    def apply(self, change):
+        plan, target, after = change["plan"], change["target"], change["after"]
+        pointer, live = self.current["pointer"], self.current["live"]
         undo = []
         step = None
         try:
             if plan["approval"]:
                 step = "set the approval status"
-                description = self.approval_description(record_body)
-                registry.set_approval(self.sagemaker, target["ModelPackageArn"], "Approved", description)
+                registry.set_approval(self.sagemaker, target["ModelPackageArn"], "Approved",
+                                      self.approval_description(change["record"]))
                 undo.append(("approval", lambda: registry.set_approval(
                     self.sagemaker, target["ModelPackageArn"], plan["approval"]["from"], target.get("ApprovalDescription"))))
             if plan["copy_bundle"]:
@@ -413,37 +429,43 @@ class Promoter:
                 step = "update the alias"
                 undo.append(("alias", lambda: self.restore_alias(plan["alias"]["from_sha256"], live)))
                 promotion.copy_alias(self.s3, self.bucket, self.prefix, self.environment, target)
-            step = "write the pointer"
-            promotion.write_pointer(self.ssm, self.name, after, exists=pointer is not None, tags=self.params["tags"])
-            undo.append(("pointer", lambda: self.restore_pointer(pointer)))
+            if plan["pointer"]:
+                step = "write the pointer"
+                promotion.write_pointer(self.ssm, self.name, after, exists=pointer is not None, tags=self.params["tags"])
+                undo.append(("pointer", lambda: self.restore_pointer(pointer)))
             if pointer is not None and (plan["tags"]["add"] or plan["tags"]["remove"]):
                 step = "tag the pointer"
                 promotion.apply_pointer_tags(self.ssm, self.name, plan["tags"])
-            step = "append the promotion record"
-            promotion.write_record(self.s3, self.bucket, key, record_body)
+            if plan["record"]:
+                step = "append the promotion record"
+                promotion.write_record(self.s3, self.bucket, change["record_key"], change["record"])
         except (registry.RegistryError, promotion.PromotionError) + AWS_ERRORS as e:
-            rolled_back, undo_failures = [], []
-            for name, action in reversed(undo):
-                try:
-                    action()
-                    rolled_back.append(name)
-                except (registry.RegistryError, promotion.PromotionError) + AWS_ERRORS as undo_error:
-                    undo_failures.append(f"{name}: {undo_error}")
-            msg = f"Failed to {step} while making version {after['version']} live in {self.environment}"
-            msg += f"; undone: {', '.join(rolled_back) or 'nothing to undo'}"
-            if undo_failures:
-                msg += f"; COULD NOT UNDO: {'; '.join(undo_failures)}"
-            extra = dict(rolled_back=rolled_back, changed=bool(undo_failures), plan=plan)
-            if isinstance(e, AWS_ERRORS):
-                self.module.fail_json_aws(e, msg=msg, **extra)
-            self.module.fail_json(msg=f"{msg}: {e}", **extra)
+            self.undo(change, step, undo, e)
 
-    def approval_description(self, record_body):
-        text = f"promoted to {self.environment} by {record_body['promoted_by']} at {record_body['promoted_at']}"
-        if record_body["approver"]:
-            text += f"; approved by {record_body['approver']}"
-        if record_body["reason"]:
-            text += f": {record_body['reason']}"
+    def undo(self, change, step, undo, error):
+        rolled_back, undo_failures = [], []
+        for name, action in reversed(undo):
+            try:
+                action()
+                rolled_back.append(name)
+            except (registry.RegistryError, promotion.PromotionError) + AWS_ERRORS as undo_error:
+                undo_failures.append(f"{name}: {undo_error}")
+        version = (change["after"] or self.current["pointer"])["version"]
+        msg = f"Failed to {step} while making version {version} live in {self.environment}"
+        msg += f"; undone: {', '.join(rolled_back) or 'nothing to undo'}"
+        if undo_failures:
+            msg += f"; COULD NOT UNDO: {'; '.join(undo_failures)}"
+        extra = dict(rolled_back=rolled_back, changed=bool(undo_failures), plan=change["plan"])
+        if isinstance(error, AWS_ERRORS):
+            fail(self.module, error, msg=msg, **extra)
+        self.module.fail_json(msg=f"{msg}: {error}", **extra)
+
+    def approval_description(self, record):
+        text = f"promoted to {self.environment} by {record['promoted_by']} at {record['promoted_at']}"
+        if record["approver"]:
+            text += f"; approved by {record['approver']}"
+        if record["reason"]:
+            text += f": {record['reason']}"
         return text
 
     def restore_alias(self, previous_sha, live):
@@ -460,30 +482,36 @@ class Promoter:
         else:
             promotion.write_pointer(self.ssm, self.name, pointer, exists=True)
 
-    # Results.
+    # -- result --------------------------------------------------------------------------------
 
-    def finish(self, changed, msg, target, pointer, after, gates, plan, record_body=None, **extra):
+    def finish(self, change, changed, msg, **extra):
+        pointer, after, target = self.current["pointer"], change["after"], change["target"]
+        record = change["record"] if change["record"] is not None else self.current["record"]
         result = dict(
             changed=changed,
             msg=msg,
             environment=self.environment,
             version=after["version"] if after else (pointer or {}).get("version"),
             # With a new pointer, the version it replaces; otherwise what the latest record says came before.
-            previous_version=(pointer or {}).get("version") if after else (record_body or {}).get("previous_version"),
+            previous_version=(pointer or {}).get("version") if after else (record or {}).get("previous_version"),
             model_package=registry.summarize(target) if target else {},
             pointer={"name": self.name, "before": pointer or {}, "after": after or pointer or {}},
-            gates=gates,
-            plan=plan,
+            gates=change["gates"],
+            plan=change["plan"],
             **extra,
         )
-        if record_body is not None:
-            result["record"] = record_body
+        if record is not None:
+            result["record"] = record
         if self.module._diff:
             result["diff"] = {"before_header": self.name, "after_header": self.name,
                               "before": pointer or {}, "after": after or pointer or {}}
         self.module.exit_json(**result)
 
-    # The three states.
+    def refuse(self, msg, gates, **extra):
+        """Fail on a gate: nothing changed."""
+        self.module.fail_json(msg=msg, changed=False, gates=gates, environment=self.environment, **extra)
+
+    # -- the states ------------------------------------------------------------------------------
 
     def promote(self):
         params = self.params
@@ -491,12 +519,38 @@ class Promoter:
         target = registry.find_version(self.sagemaker, params["group"], params["version"])
         target_metrics = registry.metrics_of(target)
         promotion.check_metrics_known(parsed, target_metrics)
-        pointer, live, record, alias_sha, tags = self.read_environment()
-        current = None
-        if pointer:
-            current = {"version": pointer["version"], "metrics": registry.metrics_of(live) if live else {}}
+        self.read_current()
+        pointer = self.current["pointer"]
         version = str(target["ModelPackageVersion"])
+        gates = self.promotion_gates(target, version, parsed, target_metrics)
 
+        if promotion.same_version(pointer, target):
+            change = self.plan_repair(target, gates)
+            msg = f"version {version} is already live in {self.environment}"
+        else:
+            failed = [row for row in gates if not row["passed"]]
+            if failed:
+                self.refuse(
+                    f"Refusing to promote version {version} of {params['group']} to {self.environment}: "
+                    f"{len(failed)} gate(s) failed: " + "; ".join(f"{row['gate']}: {row['detail']}" for row in failed),
+                    gates, version=version, pointer={"name": self.name, "before": pointer or {}, "after": pointer or {}},
+                )
+            if params["verify_artifact"]:
+                promotion.verify_artifact(self.s3, target)
+            change = self.plan_change("promote", target, gates, promotion.lineage_of(self.current["record"], pointer) + [version])
+            msg = f"{'would promote' if self.module.check_mode else 'promoted'} version {version} to {self.environment}"
+        changed = self.changes(change)
+        if changed and not self.module.check_mode:
+            self.apply(change)
+            if change["after"]:
+                change["target"] = registry.describe_package(self.sagemaker, target["ModelPackageArn"])
+        self.finish(change, changed, msg)
+
+    def promotion_gates(self, target, version, parsed, target_metrics):
+        """Every gate of a promotion, passed or not: approval status, order, approval, metrics."""
+        params = self.params
+        pointer, live = self.current["pointer"], self.current["live"]
+        current = {"version": pointer["version"], "metrics": registry.metrics_of(live) if live else {}} if pointer else None
         promoted_before = False
         order = params["promotion_order"]
         if self.environment in order and order.index(self.environment) > 0:
@@ -513,53 +567,21 @@ class Promoter:
             promotion.order_row(self.environment, order, promoted_before, params["force"]),
             promotion.approval_row(params["gates"].get("require_approval"), params["approver"], params["reason"]),
         ) if row]
-        gates += promotion.metric_rows(parsed, target_metrics, current)
-
-        if promotion.same_version(pointer, target):
-            # Already live: nothing to promote. Repair an alias left behind by an interrupted run.
-            plan = {"approval": None, "copy_bundle": None, "pointer": None, "record": None,
-                    "alias": None if alias_sha == pointer["sha256"] else {"to_sha256": pointer["sha256"]},
-                    "tags": registry.tag_plan(tags, params["tags"], params["purge_tags"])}
-            changed = bool(plan["alias"] or plan["tags"]["add"] or plan["tags"]["remove"])
-            if changed and not self.module.check_mode:
-                if plan["alias"]:
-                    promotion.copy_alias(self.s3, self.bucket, self.prefix, self.environment, target)
-                promotion.apply_pointer_tags(self.ssm, self.name, plan["tags"])
-            self.finish(changed, f"version {version} is already live in {self.environment}", target, pointer, None,
-                        gates, plan, record_body=record)
-
-        failed = [row for row in gates if not row["passed"]]
-        if failed:
-            self.module.fail_json(
-                msg=(f"Refusing to promote version {version} of {params['group']} to {self.environment}: "
-                     f"{len(failed)} gate(s) failed: " + "; ".join(f"{row['gate']}: {row['detail']}" for row in failed)),
-                changed=False, gates=gates, environment=self.environment, version=version,
-                pointer={"name": self.name, "before": pointer or {}, "after": pointer or {}},
-            )
-        if params["verify_artifact"]:
-            promotion.verify_artifact(self.s3, target)
-
-        lineage = promotion.lineage_of(record, pointer) + [version]
-        plan, after, key, record_body = self.plan_change("promote", target, pointer, live, record, alias_sha, tags,
-                                                         gates, lineage)
-        if not self.module.check_mode:
-            self.apply(plan, target, after, pointer, live, key, record_body)
-            target = registry.describe_package(self.sagemaker, target["ModelPackageArn"])
-        verb = "would promote" if self.module.check_mode else "promoted"
-        self.finish(True, f"{verb} version {version} to {self.environment}", target, pointer, after, gates, plan,
-                    record_body=record_body)
+        return gates + promotion.metric_rows(parsed, target_metrics, current)
 
     def revert(self):
         params = self.params
-        pointer, live, record, alias_sha, tags = self.read_environment()
+        self.read_current()
+        pointer = self.current["pointer"]
         if pointer is None:
             raise promotion.PromotionError(f"no version is live in {self.environment} ({self.name} does not exist): nothing to revert")
         if params["version"] is not None:
             away_from = str(registry.parse_version_selector(params["version"]))
             if away_from != pointer["version"]:
-                self.finish(False, f"version {away_from} is not live in {self.environment} (version {pointer['version']} is): "
-                            "nothing to revert", live, pointer, None, [], None)
-        lineage = promotion.lineage_of(record, pointer)
+                nothing = {"target": self.current["live"], "gates": [], "plan": None, "after": None, "record": None}
+                self.finish(nothing, False, f"version {away_from} is not live in {self.environment} "
+                            f"(version {pointer['version']} is): nothing to revert")
+        lineage = promotion.lineage_of(self.current["record"], pointer)
         if len(lineage) < 2:
             raise promotion.PromotionError(
                 f"no previous version to revert {self.environment} to: version {pointer['version']} is the first one promoted there")
@@ -571,20 +593,21 @@ class Promoter:
                 f"cannot revert {self.environment} to version {target_version}: it is no longer registered ({e})") from e
         gates = [promotion.status_row(target.get("ModelApprovalStatus"))]
         if not gates[0]["passed"]:
-            self.module.fail_json(
-                msg=f"Refusing to revert {self.environment} to version {target_version}: {gates[0]['detail']}",
-                changed=False, gates=gates, environment=self.environment)
+            self.refuse(f"Refusing to revert {self.environment} to version {target_version}: {gates[0]['detail']}", gates)
         if params["verify_artifact"]:
             promotion.verify_artifact(self.s3, target)
-        plan, after, key, record_body = self.plan_change("revert", target, pointer, live, record, alias_sha, tags,
-                                                         gates, lineage[:-1])
+        change = self.plan_change("revert", target, gates, lineage[:-1])
         if not self.module.check_mode:
-            self.apply(plan, target, after, pointer, live, key, record_body)
+            self.apply(change)
         verb = "would revert" if self.module.check_mode else "reverted"
-        self.finish(True, f"{verb} {self.environment} from version {pointer['version']} to {target_version}", target,
-                    pointer, after, gates, plan, record_body=record_body)
+        self.finish(change, True, f"{verb} {self.environment} from version {pointer['version']} to {target_version}")
 
     def history(self):
+        """Deprecated: model_promote_info reads the history."""
+        self.module.deprecate(
+            "state=history is deprecated: read the promotion history with mlops.aws_deploy.model_promote_info",
+            version="2.0.0", collection_name="mlops.aws_deploy",
+        )
         records = promotion.read_history(self.s3, self.bucket, self.prefix, self.environment, self.params["history_limit"])
         self.module.exit_json(changed=False, environment=self.environment, history=records)
 
@@ -627,13 +650,13 @@ def main():
     )
     registry.require_conditional_writes(module)
     try:
-        promoter = Promoter(module)
-        {"promoted": promoter.promote, "reverted": promoter.revert, "history": promoter.history}[module.params["state"]]()
+        run = PromotionRun(module)
+        {"promoted": run.promote, "reverted": run.revert, "history": run.history}[module.params["state"]]()
     except (registry.RegistryError, promotion.PromotionError) as e:
         module.fail_json(msg=str(e), changed=False, environment=module.params["environment"])
     except AWS_ERRORS as e:
-        module.fail_json_aws(e, msg=f"Failed to read the state of {module.params['environment']} "
-                                    f"(model package group {module.params['group']})")
+        fail(module, e, msg=f"Failed to read the state of {module.params['environment']} "
+                            f"(model package group {module.params['group']})")
 
 
 if __name__ == "__main__":

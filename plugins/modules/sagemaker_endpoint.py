@@ -570,7 +570,9 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import ansible_dict_to_boto3_tag_list
 
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import autoscaling
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import iam_propagation
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import sagemaker
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.endpoint_config import DesiredEndpoint
 from ansible_collections.mlops.aws_deploy.plugins.module_utils.endpoint_config import SpecError
@@ -714,8 +716,8 @@ class EndpointRun:
         self.params = module.params
         self.name = self.params["name"]
         self.desired = DesiredEndpoint(self.params) if self.params["state"] == "present" else None
-        self.client = module.client("sagemaker", retry_decorator=sagemaker.retry_decorator())
-        self.scaling = module.client("application-autoscaling", retry_decorator=autoscaling.retry_decorator())
+        self.client = retries.client(module, "sagemaker")
+        self.scaling = retries.client(module, "application-autoscaling")
         self.result = {"changed": False, "plan": [], "deferred": [], "rolled_back": False}
         self.snapshot = {}
 
@@ -724,9 +726,9 @@ class EndpointRun:
     def read_current(self):
         try:
             current = sagemaker.read_current(self.client, self.scaling, self.name, self.desired)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(
-                e, msg=f"Failed to read endpoint {self.name} and its configurations; check the credentials and "
+        except errors.AWS_ERRORS as e:
+            errors.fail(
+                self.module, e, msg=f"Failed to read endpoint {self.name} and its configurations; check the credentials and "
                 "that they allow sagemaker:Describe*, sagemaker:List* and application-autoscaling:Describe*"
             )
         endpoint = current["endpoint"]
@@ -849,18 +851,15 @@ class EndpointRun:
                 self.wait("endpoint_deleted", "be deleted")
             elif action == "tag_endpoint":
                 arn = sagemaker.describe_endpoint(self.client, self.name)["EndpointArn"]
-                if step["remove"]:
-                    self.client.delete_tags(ResourceArn=arn, TagKeys=step["remove"], aws_retry=True)
-                if step["add"]:
-                    self.client.add_tags(ResourceArn=arn, Tags=ansible_dict_to_boto3_tag_list(step["add"]), aws_retry=True)
+                sagemaker.apply_tags(self.client, arn, step)
             elif action == "delete_endpoint_config":
                 self.guard_live(config_name=step["endpoint_config_name"])
                 self.client.delete_endpoint_config(EndpointConfigName=step["endpoint_config_name"], aws_retry=True)
             elif action == "delete_model":
                 self.guard_live(model_name=step["model_name"])
                 self.client.delete_model(ModelName=step["model_name"], aws_retry=True)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=self.error_message(step), **self.result)
+        except errors.AWS_ERRORS as e:
+            errors.fail(self.module, e, msg=self.error_message(step), **self.result)
 
     def _tag_list(self):
         return ansible_dict_to_boto3_tag_list(self.params["tags"] or {})
@@ -945,8 +944,8 @@ class EndpointRun:
         """After an update: is the requested configuration the live one? If not, SageMaker rolled back."""
         try:
             endpoint = sagemaker.describe_endpoint(self.client, self.name)
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Failed to read endpoint {self.name} after its update", **self.result)
+        except errors.AWS_ERRORS as e:
+            errors.fail(self.module, e, msg=f"Failed to read endpoint {self.name} after its update", **self.result)
         live = (endpoint or {}).get("EndpointConfigName")
         if endpoint and endpoint["EndpointStatus"] == "UpdateRollbackFailed":
             self.result["rolled_back"] = True
@@ -987,8 +986,8 @@ class EndpointRun:
             config = None
             if endpoint and endpoint.get("EndpointConfigName"):
                 config = sagemaker.describe_endpoint_config(self.client, endpoint["EndpointConfigName"])
-        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-            self.module.fail_json_aws(e, msg=f"Failed to read endpoint {self.name}", **self.result)
+        except errors.AWS_ERRORS as e:
+            errors.fail(self.module, e, msg=f"Failed to read endpoint {self.name}", **self.result)
         self.result["endpoint"] = sagemaker.endpoint_result(endpoint, tags, config)
         self.result["endpoint_config"] = sagemaker.snake(config) if config else {}
 

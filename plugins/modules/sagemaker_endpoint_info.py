@@ -155,13 +155,10 @@ endpoints:
         Environment: prod
 """
 
-try:
-    import botocore
-except ImportError:
-    pass  # caught by AnsibleAWSModule
-
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import sagemaker
 
 STATUSES = [
@@ -205,7 +202,7 @@ def main():
         mutually_exclusive=[("name", "name_contains"), ("name", "status")],
         supports_check_mode=True,
     )
-    client = module.client("sagemaker", retry_decorator=sagemaker.retry_decorator())
+    client = retries.client(module, "sagemaker")
     params = module.params
     try:
         if params["name"]:
@@ -214,9 +211,9 @@ def main():
             summaries = sagemaker.list_endpoints(client, params["name_contains"], params["status"])
             names = sorted(s["EndpointName"] for s in summaries)
         endpoints = [describe(client, name, params["include_models"]) for name in names]
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as e:
-        module.fail_json_aws(
-            e, msg="Failed to describe SageMaker endpoints; check that the credentials allow sagemaker:Describe* and "
+    except errors.AWS_ERRORS as e:
+        errors.fail(
+            module, e, msg="Failed to describe SageMaker endpoints; check that the credentials allow sagemaker:Describe* and "
             "sagemaker:List*"
         )
     module.exit_json(changed=False, endpoints=[e for e in endpoints if e is not None])

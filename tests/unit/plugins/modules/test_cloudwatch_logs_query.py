@@ -1,13 +1,13 @@
 """cloudwatch_logs_query with botocore's Stubber: what the offline AWS cannot answer. moto's Logs
 Insights does not compute stats (pct(), count() by a field) nor take time to run, so the query
 path replays AWS's documented GetQueryResults responses (Running, then Complete with rows and
-statistics; Failed; never done). Also: the window's forms, throttling, a bounded read of events."""
+statistics; Failed; never done). Also: throttling, a bounded read of events. The window's forms:
+tests/unit/plugins/module_utils/test_logs.py."""
 
 import datetime
 
 import pytest
 
-from ansible_collections.mlops.aws_deploy.plugins.module_utils import logs
 from ansible_collections.mlops.aws_deploy.plugins.modules import cloudwatch_logs_query
 
 GROUP = "/ecs/mobileml-prod/ml"
@@ -93,18 +93,6 @@ def test_events_are_read_page_by_page_and_no_further_than_the_limit(run_module, 
     assert result["events"][0]["fields"] == {"status": 500, "path": "/predict"}
     assert result["events"][0]["timestamp"] == "2025-12-01T10:00:00.000+00:00"
     stubber.assert_no_pending_responses()
-
-
-@pytest.mark.parametrize("value, expected", [
-    ("now", NOW),
-    ("-15m", NOW - datetime.timedelta(minutes=15)),
-    ("-2h", NOW - datetime.timedelta(hours=2)),
-    ("-1d", NOW - datetime.timedelta(days=1)),
-    ("2026-12-01T09:30:00Z", datetime.datetime(2026, 12, 1, 9, 30, tzinfo=datetime.UTC)),
-    ("2026-12-01T09:30:00", datetime.datetime(2026, 12, 1, 9, 30, tzinfo=datetime.UTC)),
-])
-def test_the_window_takes_now_relative_and_iso_times(value, expected):
-    assert logs.parse_time(value, NOW) == int(expected.timestamp() * 1000)
 
 
 @pytest.mark.parametrize("params, message", [

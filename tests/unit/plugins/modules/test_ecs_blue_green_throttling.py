@@ -20,7 +20,7 @@ def fake_clock(monkeypatch):
     monkeypatch.setattr(rollout_record, "new_owner", lambda: OWNER)
 
 
-RETRIES = 10  # AWSRetry's attempts per call in the blue/green modules (traffic.retry_decorator)
+RETRIES = 10  # AWSRetry's attempts per call in the blue/green modules (retries.BLUE_GREEN_BACKOFF)
 
 
 def throttle(world, service, operation, times=1):

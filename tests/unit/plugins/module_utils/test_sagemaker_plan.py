@@ -1,4 +1,5 @@
-"""sagemaker_endpoint's naming and planning, as plain data (no AWS, no Stubber)."""
+"""SageMaker endpoint naming and planning (module_utils/sagemaker.py, endpoint_config.py, autoscaling.py), as plain
+data (no AWS, no Stubber); the desired state is built from sagemaker_endpoint's own argument spec."""
 
 import datetime
 
