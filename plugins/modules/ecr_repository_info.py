@@ -70,19 +70,18 @@ missing:
 
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors, retries
 
 
-class ECRErrorHandler(AWSErrorHandler):
+class ECRErrorHandler(errors.ErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code("RepositoryNotFoundException")
 
 
-@ECRErrorHandler.list_error_handler("describe the ECR repository")
+@ECRErrorHandler.list_error_handler("describe ECR repository {name}")
 def describe_repository(client, name, registry_id):
     """One repository (DescribeRepositories fails the whole call when any name is missing), or None."""
     extra = {"registryId": registry_id} if registry_id else {}
@@ -97,7 +96,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    client = module.client("ecr", retry_decorator=AWSRetry.jittered_backoff())
+    client = retries.client(module, "ecr")
     found, missing = [], []
     try:
         for name in module.params["names"]:

@@ -69,19 +69,18 @@ eventbridge:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.errors import AWSErrorHandler
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors, retries
 
 
-class S3NotificationErrorHandler(AWSErrorHandler):
+class S3NotificationErrorHandler(errors.ErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code("NoSuchBucket")
 
 
-@S3NotificationErrorHandler.list_error_handler("read the bucket's notification configuration")
+@S3NotificationErrorHandler.list_error_handler("read the notification configuration of bucket {bucket}")
 def read_configuration(client, bucket):
     """The bucket's notification configuration, or None when the bucket does not exist."""
     configuration = client.get_bucket_notification_configuration(Bucket=bucket, aws_retry=True)
@@ -89,7 +88,7 @@ def read_configuration(client, bucket):
     return configuration
 
 
-@S3NotificationErrorHandler.common_error_handler("write the bucket's notification configuration")
+@S3NotificationErrorHandler.common_error_handler("write the notification configuration of bucket {bucket}")
 def write_configuration(client, bucket, configuration):
     # PutBucketNotificationConfiguration replaces the whole configuration: what is not sent is removed.
     client.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration=configuration, aws_retry=True)
@@ -112,7 +111,7 @@ def main():
         supports_check_mode=True,
     )
     bucket, state = module.params["bucket"], module.params["state"]
-    client = module.client("s3", retry_decorator=AWSRetry.jittered_backoff())
+    client = retries.client(module, "s3")
     try:
         current = read_configuration(client, bucket)
         if current is None and not module.check_mode:
