@@ -109,7 +109,7 @@ def test_a_second_make_up_changes_nothing(stack):
     """Warm: cached base image and wheels, images unchanged, no new model trained; every play of
     every playbook reports changed=0 and the prediction still answers."""
     output = make("up")
-    # Every host of the recap: localhost, and site.yml's two lanes (in-memory hosts).
+    # Every host of the recap: localhost, and site.yml's two lanes (lane-1, lane-2).
     recaps = re.findall(r"^\S+\s*:\s*ok=\d+\s+changed=(\d+)", output, re.M)
     assert len(recaps) >= 3, output[-5000:]
     assert set(recaps) == {"0"}, output[-15000:]

@@ -20,7 +20,7 @@ from tests.playbooks.local_registry import registry  # noqa: F401 (fixture)
 
 REPO = Path(__file__).resolve().parents[2]
 PLAYBOOK_TIMEOUT_SECONDS = 900
-# One line per host; infra.yml adds two in-memory hosts (its lanes) beside localhost.
+# One line per host; infra.yml and site.yml run two lanes (hosts lane-1, lane-2) beside localhost.
 RECAP = re.compile(r"^\S+\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 

@@ -160,7 +160,7 @@ def test_converge_then_check_mode_plans_nothing_and_teardown_removes_it(run_play
         },
     )
     assert failed.returncode != 0
-    assert "MalformedPolicyDocument" in failed.stdout and "infra-cluster did not finish" in failed.stdout, failed.output
+    assert "MalformedPolicyDocument" in failed.stdout and "lane-2 did not finish" in failed.stdout, failed.output
     assert "Create the blue and green ECS services" not in failed.stdout
 
     refused = run_playbook("playbooks/teardown.yml")
