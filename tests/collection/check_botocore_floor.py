@@ -94,20 +94,20 @@ class InstalledModels:
 
 
 def client_services(root=REPO / "plugins"):
-    """Every service our plugins open a client for: `.client("<service>", ...)` or `clients["<service>"]`
-    (module_utils/traffic.Clients makes them on first use)."""
+    """Every service our plugins open a client for: `.client("<service>", ...)`,
+    `retries.client(module, "<service>")` or `clients["<service>"]` (module_utils/traffic.Clients
+    makes them on first use)."""
     known = set(botocore.session.get_session().get_available_services())
     services = set()
     for path in sorted(root.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "client":
-                name = node.args[0] if node.args else None
+                names = node.args[:2]
             elif isinstance(node, ast.Subscript):
-                name = node.slice
+                names = [node.slice]
             else:
                 continue
-            if isinstance(name, ast.Constant) and name.value in known:
-                services.add(name.value)
+            services.update(n.value for n in names if isinstance(n, ast.Constant) and n.value in known)
     return services
 
 

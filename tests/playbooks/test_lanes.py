@@ -24,8 +24,8 @@ LANE_TASK_FILES = ("add_lanes.yml", "take_over_lane_outputs.yml")
 RUN_TIMEOUT_SECONDS = 300
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
 # site.yml's roles, in the order a reader finds them: phase 1 lane 1, lane 2, phase 2, phase 3.
-SITE_ROLES = ("network", "alb", "model_store", "sagemaker", "pipeline", "ecr", "ecs_cluster",
-              "ecs_service", "observability", "local_runtime")
+SITE_ROLES = ("network", "alb", "model_store", "pipeline", "ecr", "ecs_cluster",
+              "ecs_service", "sagemaker", "observability", "local_runtime")
 
 
 def lane_play(name, lane_1, lane_2):
