@@ -10,7 +10,7 @@ bench-deploy: bootstrap ## figures: API calls and wall time of a blue/green depl
 # Not in `make test` (21 min on a loaded 2-core machine, 2026-12): ten deploys at 30% throttling and infra.yml at 10% (converge, re-run
 # changed=0). test-playbooks keeps one of the throttled deploys and one throttle in each wait.
 test-throttling: bootstrap ## deploy.yml 10 times at 30% throttling, infra.yml converge + re-run at 10%
-	THROTTLED_DEPLOYS=10 THROTTLING_INFRA=1 $(PY) -m pytest -q tests/playbooks/test_infra_throttling.py \
+	THROTTLED_DEPLOYS=10 $(PY) -m pytest -q tests/playbooks/test_infra_throttling.py \
 		tests/playbooks/test_deploy_playbooks.py -k "throttl"
 
 .PHONY: test-crashes

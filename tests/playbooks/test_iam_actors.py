@@ -88,6 +88,7 @@ def test_sagemaker_run_without_model_store_facts_keeps_the_key_and_the_alarm_rig
             "sagemaker_model_data_url": uri,
             "sagemaker_model_version": "1",
             "sagemaker_rollback_on_alarms": True,
+            "image_tag": "0123456789ab",  # what images.yml pushed (the role serves the deployed image)
         },
     ).check()
 

@@ -4,18 +4,10 @@ The offline AWS answers a seeded 10% of every call of the run with the throttlin
 call's protocol (offline_aws/extensions/throttling.py). Every module of the run gets the
 connection settings' retry configuration (playbooks/vars/common.yml: botocore standard mode, 10
 attempts), including the modules that retry nothing themselves (community.aws.ecs_ecr, some calls
-of ecs_cluster and elb_target_group). Slow (two infra runs, ~2 min): `make test-throttling`.
+of ecs_cluster and elb_target_group). Slow (two infra runs, ~2 min): `make test-throttling` runs it; test-playbooks leaves the file out.
 """
 
-import os
-
-import pytest
-
 from offline_aws.extensions import throttling
-
-pytestmark = pytest.mark.skipif(
-    not os.environ.get("THROTTLING_INFRA"), reason="slow: make test-throttling runs it (THROTTLING_INFRA=1)"
-)
 
 
 def test_infra_converges_and_reruns_unchanged_at_10_percent_throttling(run_playbook, aws):

@@ -21,7 +21,7 @@ PLAYBOOKS = sorted(
     str(path.relative_to(REPO)) for path in [*REPO.glob("playbooks/*.yml"), *REPO.glob("playbooks/runbooks/*.yml")]
 )
 # What a playbook's first play may do before the pre-flight: check its input, without AWS.
-INPUT_CHECK = re.compile(r"check_(infra_inputs|ml_serving)\.yml$")
+INPUT_CHECK = re.compile(r"check_(infra_inputs|ml_serving|promote_inputs)\.yml$")
 WRONG_ACCOUNT = "210987654321"
 
 
@@ -33,7 +33,7 @@ def first_play_tasks(playbook):
 @pytest.mark.parametrize("playbook", PLAYBOOKS)
 def test_every_playbook_runs_the_preflight_before_its_first_aws_call(playbook):
     tasks = first_play_tasks(playbook)
-    includes = [str(t.get("ansible.builtin.include_tasks", "")) for t in tasks]
+    includes = [str(t.get("ansible.builtin.include_tasks", t.get("ansible.builtin.import_tasks", ""))) for t in tasks]
     position = next((i for i, name in enumerate(includes) if name.endswith(PREFLIGHT)), None)
     assert position is not None, f"{playbook}: its first play does not include tasks/{PREFLIGHT}"
     before = tasks[:position]
