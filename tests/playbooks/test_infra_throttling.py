@@ -4,7 +4,8 @@ The offline AWS answers a seeded 10% of every call of the run with the throttlin
 call's protocol (offline_aws/extensions/throttling.py). Every module of the run gets the
 connection settings' retry configuration (playbooks/vars/common.yml: botocore standard mode, 10
 attempts), including the modules that retry nothing themselves (community.aws.ecs_ecr, some calls
-of ecs_cluster and elb_target_group). Slow (two infra runs, ~2 min): `make test-throttling` runs it; test-playbooks leaves the file out.
+of ecs_cluster and elb_target_group). Slow (two infra runs, ~2 min): `make test-throttling` runs it;
+test-playbooks leaves the file out.
 """
 
 from offline_aws.extensions import throttling
