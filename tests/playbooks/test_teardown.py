@@ -3,7 +3,9 @@ test_infra_playbooks.py's), keeps the models unless asked, and a second teardown
 
 The pipeline and the model store are made by their playbooks; a SageMaker endpoint and its role
 with boto3 (its configurations and models are sagemaker_endpoint's to delete: its own tests).
-Slow (minutes: pipeline.yml, ml.yml, three teardowns): `make test-teardown`, not in test-playbooks.
+Then site.yml converges again on the torn-down account, after each kind of teardown (`make up` after
+teardown). Slow (minutes: pipeline.yml, ml.yml, five teardowns, two site.yml runs): `make test-teardown`,
+not in test-playbooks.
 """
 
 import json
@@ -95,6 +97,11 @@ def test_teardown_removes_what_site_made_keeps_the_models_and_changes_nothing_tw
     again = run_playbook("playbooks/teardown.yml", extra_vars=CONFIRM).check()
     assert again.changed == 0, again.output
 
+    # make up again: the bucket and its key kept, the pointer gone, the registry kept.
+    up_again(run_playbook)
+    assert key_state() == "Enabled"
+    assert 3 in left()["registry"], left()  # the kept versions, and the first model trained again
+
     with_models = dict(CONFIRM, teardown_delete_models=True)
     run_playbook("playbooks/teardown.yml", extra_vars=with_models).check()
     assert left()["buckets"] == []
@@ -103,6 +110,25 @@ def test_teardown_removes_what_site_made_keeps_the_models_and_changes_nothing_tw
 
     again = run_playbook("playbooks/teardown.yml", extra_vars=with_models).check()
     assert again.changed == 0, again.output
+
+    # make up again: the key scheduled for deletion (its alias still names it), no bucket, no registry.
+    up_again(run_playbook)
+    assert key_state() == "Enabled"  # its deletion cancelled: the new bundles are encrypted with it
+    assert left()["registry"] == [1], left()
+
+
+def up_again(run_playbook):
+    """site.yml as `make up` runs it (a first model where none is served), on the torn-down account.
+
+    The image builds and the local containers need podman and the stack's registry: the e2e's `make up`
+    (under the stack lock) runs those; here the tags images and local_runtime are skipped and the task
+    definitions name an image tag nobody pushed (the offline ECS runs no task)."""
+    run = run_playbook("playbooks/site.yml", "--skip-tags", "images,local_runtime",
+                       extra_vars={"image_tag": "after-teardown", "model_train_only_first": True}).check()
+    after = left()
+    assert after["pipelines"] and after["projects"] and after["pointer"], (after, run.output)
+    assert MODEL_BUCKET in after["buckets"], after
+    return run
 
 
 def test_teardown_refuses_to_delete_the_models_another_environment_serves_and_removes_nothing(run_playbook):
