@@ -6,7 +6,7 @@ TEST_TARGETS += test-awx
 test-awx: bootstrap ## collection metadata and tarball; AWX project sync; job templates run by ansible-runner
 	$(PY) -m pytest -q tests/collection tests/awx
 
-test-teardown: bootstrap ## teardown.yml after pipeline.yml + ml.yml, twice, then with the models (several minutes)
+test-teardown: bootstrap ## teardown.yml after pipeline.yml + ml.yml, twice, site.yml again; then with the models, twice, site.yml again (about 10 min)
 	$(PY) -m pytest -q tests/playbooks/test_teardown.py
 
 # Not in TEST_TARGETS: a cold build takes minutes (pip download, apt in the build). Run it under

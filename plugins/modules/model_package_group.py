@@ -14,7 +14,7 @@ description:
     M(mlops.aws_deploy.model_package) also creates the group when it registers the first version; this module is
     for creating it ahead of that, and for removing it.
   - With O(state=absent), deletes the group. SageMaker refuses to delete a group that still holds versions, and a
-    version is a model: the module refuses too, naming them, unless O(delete_versions=true), which first deletes
+    version is a model, so the module refuses too, naming them, unless O(delete_versions=true), which first deletes
     every version (every approval status), waits until SageMaker no longer lists them (O(wait)), then deletes the
     group. The bundles in the model store (S3) are not touched.
   - A group that does not exist is already absent (C(changed=false)).
