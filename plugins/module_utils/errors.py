@@ -175,3 +175,17 @@ class CloudWatchErrorHandler(ErrorHandler):
     @classmethod
     def _is_missing(cls):
         return is_boto3_error_code(["ResourceNotFound", "ResourceNotFoundException"])
+
+
+class AnsibleCodePipelineError(AnsibleAWSError):
+    pass
+
+
+class CodePipelineErrorHandler(ErrorHandler):
+    """CodePipeline: a missing pipeline is PipelineNotFoundException (GetPipelineState, ListPipelineExecutions)."""
+
+    _CUSTOM_EXCEPTION = AnsibleCodePipelineError
+
+    @classmethod
+    def _is_missing(cls):
+        return is_boto3_error_code("PipelineNotFoundException")

@@ -71,6 +71,20 @@ def create_group(client, name, description=None, tags=None):
     return describe_group(client, name)
 
 
+@SageMakerErrorHandler.deletion_error_handler("delete model package {arn}")
+def delete_package(client, arn):
+    """Delete one version (a versioned package by ARN); one already gone counts as deleted."""
+    client.delete_model_package(ModelPackageName=arn, aws_retry=True)
+    return True
+
+
+@SageMakerErrorHandler.deletion_error_handler("delete model package group {name}")
+def delete_group(client, name):
+    """Delete an empty group (SageMaker refuses one that still holds versions); one already gone counts as deleted."""
+    client.delete_model_package_group(ModelPackageGroupName=name, aws_retry=True)
+    return True
+
+
 @SageMakerErrorHandler.list_error_handler("list the versions of a model package group", [])
 @RETRY
 def _list_packages(client, **params):

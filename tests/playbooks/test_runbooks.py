@@ -72,6 +72,51 @@ def test_status_shows_rollout_alarms_and_model_on_one_screen_and_as_json(run_pla
     assert backend_status["colors"]["blue"]["health"]["healthy"] == 2
     assert backend_status["alarms"][f"{SERVICE}-blue-5xx"] == "ALARM"
     assert status["model"]["pointer_version"] == "none"
+    assert "pipeline no pipeline" in run.stdout, run.output  # pipeline.yml never ran here
+    assert status["pipeline"] == {"name": f"{NAME_PREFIX}-pipeline", "exists": False, "stages": [],
+                                  "last_execution": None}
+
+
+def make_pipeline():
+    """The delivery pipeline's stages (the pipeline role's stage names), with a role CodePipeline trusts."""
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "codepipeline.amazonaws.com"}}]}
+    role = boto3.client("iam").create_role(RoleName=f"{NAME_PREFIX}-pipeline",
+                                           AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    source = {"category": "Source", "owner": "AWS", "provider": "S3", "version": "1"}
+    build = {"category": "Build", "owner": "AWS", "provider": "CodeBuild", "version": "1"}
+    stages = [{"name": "Source", "actions": [{"name": "Source", "actionTypeId": source,
+                                              "outputArtifacts": [{"name": "src"}]}]}]
+    stages += [{"name": name, "actions": [{"name": name, "actionTypeId": build, "inputArtifacts": [{"name": "src"}]}]}
+               for name in ("Build", "Deploy-dev")]
+    boto3.client("codepipeline").create_pipeline(pipeline={
+        "name": f"{NAME_PREFIX}-pipeline", "roleArn": role, "stages": stages,
+        "artifactStore": {"type": "S3", "location": f"{NAME_PREFIX}-pipeline-artifacts"}})
+
+
+def test_status_shows_the_pipelines_last_execution_per_stage(run_playbook, backend, tmp_path):
+    """The offline AWS runs no actions (an execution succeeds at once): a pipeline that never ran shows its
+    stages as never run, then each stage the last execution. Stages of different runs and failed stages exist
+    only in AWS: tests/unit/plugins/modules/test_codepipeline_state_info.py."""
+    boto3.client("ssm").put_parameter(Name=POINTER, Type="String", Value=json.dumps({"version": "none"}))
+    make_pipeline()
+    run = run_playbook("playbooks/runbooks/status.yml", extra_vars={"service": "backend"})
+    never = run.check().stdout
+    assert "pipeline Source never ran | Build never ran | Deploy-dev never ran (last run none)" in never, run.output
+
+    execution = boto3.client("codepipeline").start_pipeline_execution(name=f"{NAME_PREFIX}-pipeline")
+    output = tmp_path / "status.json"
+    run = run_playbook("playbooks/runbooks/status.yml",
+                       extra_vars={"service": "backend", "status_output_file": str(output)}).check()
+    run_id = execution["pipelineExecutionId"]
+    assert (f"pipeline Source Succeeded | Build Succeeded | Deploy-dev Succeeded (last run {run_id[:8]} Succeeded)"
+            in run.stdout), run.output
+    pipeline = json.loads(output.read_text())["pipeline"]
+    assert pipeline["exists"] is True
+    assert pipeline["stages"] == [{"name": name, "status": "Succeeded", "execution_id": run_id}
+                                  for name in ("Source", "Build", "Deploy-dev")]
+    assert pipeline["last_execution"]["pipeline_execution_id"] == run_id
+    assert pipeline["last_execution"]["status"] == "Succeeded"
 
 
 def test_status_refuses_an_unknown_service_before_any_aws_call(run_playbook):
