@@ -99,25 +99,19 @@ def apply():
             _refuse_a_second_load_balancer(self, _balancer_of_listener(self, rules[0].listener_arn), actions)
         return original["modify_rule"](self, rule_arn, conditions, actions)
 
-    def delete_rule(self, arn):
-        result = original["delete_rule"](self, arn)
-        _recompute_load_balancer_arns(self)
-        return result
+    def releasing(name):
+        """A delete that lets go of the target groups nothing forwards to any more."""
 
-    def delete_listener(self, listener_arn):
-        result = original["delete_listener"](self, listener_arn)
-        _recompute_load_balancer_arns(self)
-        return result
+        def delete(self, arn):
+            result = original[name](self, arn)
+            _recompute_load_balancer_arns(self)
+            return result
 
-    def delete_load_balancer(self, arn):
-        result = original["delete_load_balancer"](self, arn)
-        _recompute_load_balancer_arns(self)
-        return result
+        return delete
 
     ELBv2Backend.create_listener = create_listener
     ELBv2Backend.modify_listener = modify_listener
     ELBv2Backend.create_rule = create_rule
     ELBv2Backend.modify_rule = modify_rule
-    ELBv2Backend.delete_rule = delete_rule
-    ELBv2Backend.delete_listener = delete_listener
-    ELBv2Backend.delete_load_balancer = delete_load_balancer
+    for name in ("delete_rule", "delete_listener", "delete_load_balancer"):
+        setattr(ELBv2Backend, name, releasing(name))
