@@ -98,6 +98,18 @@ def estimate(variables, data):
         price["alb_hour"] + assume["alb_idle_lcus"] * price["alb_lcu_hour"] + zones * price["public_ipv4_hour"]
     )
     lines.append(("Load balancer", alb, alb, f"1 ALB, {assume['alb_idle_lcus']} LCU, {zones} public IPv4"))
+    # The services not in alb_public_services sit behind an internal ALB (private IPs: no IPv4 charge).
+    internal = sorted(set(variables["app_services"]) - set(variables.get("alb_public_services", ["backend"])))
+    if internal:
+        internal_alb = hours * (price["alb_hour"] + assume["alb_idle_lcus"] * price["alb_lcu_hour"])
+        lines.append(
+            (
+                "Internal load balancer",
+                internal_alb,
+                internal_alb,
+                f"1 ALB for {', '.join(internal)}, {assume['alb_idle_lcus']} LCU",
+            )
+        )
 
     strategy = variables["ecs_service_capacity_provider_strategy"]
     spot_factor = 1 - price["fargate_spot_discount"]

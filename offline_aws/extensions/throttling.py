@@ -29,7 +29,6 @@ operation (a POST returns those of the configuration it replaces; ``{}`` switche
 ``POST /moto-api/reset`` (the harness's reset between tests) also switches it off.
 """
 
-import io
 import json
 import os
 import random
@@ -37,6 +36,8 @@ import re
 import threading
 import urllib.parse
 import uuid
+
+from offline_aws.extensions._control import get, json_response, post, read_body
 
 CONTROL_PATH = "/moto-api/throttling"
 RESET_PATH = "/moto-api/reset"
@@ -107,16 +108,6 @@ def _check(config):
     return None
 
 
-def _read_body(environ):
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    body = environ["wsgi.input"].read(length) if length > 0 else b""
-    environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again
-    return body
-
-
 def identify(environ, body):
     """(signing service, operation, protocol) of a request; operation None when it has no name."""
     match = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
@@ -166,12 +157,6 @@ def error_response(service, protocol):
     return "400 Bad Request", [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], body.encode()
 
 
-def _json_response(start_response, status, payload):
-    body = json.dumps(payload).encode()
-    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-    return [body]
-
-
 def middleware(throttling, app):
     """A WSGI callable: the control endpoint, throttled answers, everything else to ``app``."""
 
@@ -181,16 +166,16 @@ def middleware(throttling, app):
             report = throttling.report()
             if environ.get("REQUEST_METHOD") == "POST":  # answers what the replaced configuration counted
                 try:
-                    throttling.configure(json.loads(_read_body(environ) or b"{}"))
+                    throttling.configure(json.loads(read_body(environ) or b"{}"))
                 except ValueError as e:
-                    return _json_response(start_response, "400 Bad Request", {"error": str(e)})
-            return _json_response(start_response, "200 OK", report)
+                    return json_response(start_response, "400 Bad Request", {"error": str(e)})
+            return json_response(start_response, "200 OK", report)
         if path.startswith("/moto-api/"):
             if path == RESET_PATH:
                 throttling.configure({})
             return app(environ, start_response)
         if throttling.config:
-            service, operation, protocol = identify(environ, _read_body(environ))
+            service, operation, protocol = identify(environ, read_body(environ))
             if operation and throttling.should_throttle(service, operation):
                 status, headers, body = error_response(service, protocol)
                 start_response(status, headers + [("Content-Length", str(len(body)))])
@@ -222,21 +207,9 @@ def configure(endpoint, **config):
 
     No settings switch it off. Returns the report (counts) of the configuration it replaces.
     """
-    import urllib.request
-
-    request = urllib.request.Request(  # noqa: S310 (our loopback server)
-        endpoint + CONTROL_PATH,
-        data=json.dumps(config).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our loopback server)
-        return json.loads(response.read())
+    return post(endpoint, CONTROL_PATH, config)
 
 
 def report(endpoint):
     """Client side: the configuration and the counts of calls and throttles per operation."""
-    import urllib.request
-
-    with urllib.request.urlopen(endpoint + CONTROL_PATH, timeout=30) as response:  # noqa: S310 (loopback)
-        return json.loads(response.read())
+    return get(endpoint, CONTROL_PATH)

@@ -34,6 +34,7 @@ def test_every_inventory_has_an_estimate_with_the_prices_date(reports):
         assert {line["item"] for line in report["lines"]} >= {
             "NAT gateways",
             "Load balancer",
+            "Internal load balancer",
             "Fargate backend",
             "Fargate ml",
         }
@@ -54,6 +55,9 @@ def test_the_estimate_follows_the_inventory(reports):
     # stage: base 1 on FARGATE, the rest 1:3 with FARGATE_SPOT at its discount.
     spot = 1 - price["fargate_spot_discount"]
     assert lines["stage"]["Fargate backend"]["idle"] == pytest.approx(backend_task * (1 + 0.25 + 0.75 * spot), abs=0.02)
+    # The ML service's internal load balancer: an ALB's hours and LCUs, no public IPv4.
+    internal_alb = hours * (price["alb_hour"] + PRICES["assumptions"]["alb_idle_lcus"] * price["alb_lcu_hour"])
+    assert lines["prod"]["Internal load balancer"]["idle"] == pytest.approx(internal_alb, abs=0.02)
     # ECS serving everywhere: the endpoint is shown as what sagemaker would add, not counted.
     assert all("SageMaker endpoint" not in items for items in lines.values())
     assert reports["prod"]["sagemaker_if_enabled"]["idle"] == pytest.approx(

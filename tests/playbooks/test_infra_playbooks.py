@@ -121,7 +121,7 @@ def test_converge_then_check_mode_plans_nothing_and_teardown_removes_it(run_play
     first = run_playbook(infra_services).check()
     assert first.changed > 0
     created = stack_resources()
-    assert len(created["vpcs"]) == 1 and created["load_balancers"] == [NAME_PREFIX]
+    assert len(created["vpcs"]) == 1 and sorted(created["load_balancers"]) == [NAME_PREFIX, f"{NAME_PREFIX}-internal"]
     assert len(created["target_groups"]) == 4 and created["clusters"] == [NAME_PREFIX]
     # Both task definitions ask Fargate for the architecture the images are built for.
     ecs = boto3.client("ecs")
@@ -168,7 +168,8 @@ def test_converge_then_check_mode_plans_nothing_and_teardown_removes_it(run_play
     # Deletion protection on (prod's setting): AWS refuses DeleteLoadBalancer, so teardown refuses
     # before it removes anything, naming the variable to change.
     elbv2 = boto3.client("elbv2")
-    balancer = elbv2.describe_load_balancers(Names=[NAME_PREFIX])["LoadBalancers"][0]["LoadBalancerArn"]
+    # The internal one: teardown refuses for either of the two.
+    balancer = elbv2.describe_load_balancers(Names=[f"{NAME_PREFIX}-internal"])["LoadBalancers"][0]["LoadBalancerArn"]
     protection = {"Key": "deletion_protection.enabled", "Value": "true"}
     elbv2.modify_load_balancer_attributes(LoadBalancerArn=balancer, Attributes=[protection])
     protected = run_playbook("playbooks/teardown.yml", extra_vars={"teardown_confirm": NAME_PREFIX})

@@ -11,7 +11,8 @@ PREFIX = "mobileml-local"
 
 @pytest.fixture
 def load_balancer(aws):
-    """An ALB with each service's blue and green target groups, as the alb role leaves them."""
+    """The ALBs with each service's blue and green target groups, as the alb role leaves them: the
+    backend's behind the internet-facing one, the ML service's behind the internal one."""
     ec2 = boto3.client("ec2")
     elbv2 = boto3.client("elbv2")
     vpc = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
@@ -20,7 +21,12 @@ def load_balancer(aws):
         for i, zone in enumerate("ab")
     ]
     subnets = [subnet["SubnetId"] for subnet in subnets]
-    lb = elbv2.create_load_balancer(Name=PREFIX, Subnets=subnets)["LoadBalancers"][0]
+    balancers = {
+        "backend": elbv2.create_load_balancer(Name=PREFIX, Subnets=subnets)["LoadBalancers"][0],
+        "ml": elbv2.create_load_balancer(Name=f"{PREFIX}-internal", Subnets=subnets, Scheme="internal")[
+            "LoadBalancers"
+        ][0],
+    }
     groups = {}
     for service in SERVICES:
         for color in ("blue", "green"):
@@ -28,13 +34,13 @@ def load_balancer(aws):
                 Name=f"{PREFIX}-{service}-{color}", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip"
             )["TargetGroups"][0]
             groups[(service, color)] = group["TargetGroupArn"]
-    listener = elbv2.create_listener(
-        LoadBalancerArn=lb["LoadBalancerArn"],
-        Protocol="HTTP",
-        Port=80,
-        DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
-    )["Listeners"][0]
     for priority, service in enumerate(SERVICES, start=1):
+        listener = elbv2.create_listener(
+            LoadBalancerArn=balancers[service]["LoadBalancerArn"],
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+        )["Listeners"][0]
         elbv2.create_rule(
             ListenerArn=listener["ListenerArn"],
             Priority=priority,
@@ -51,7 +57,7 @@ def load_balancer(aws):
                 }
             ],
         )
-    return lb, groups
+    return balancers, groups
 
 
 def alarms():
@@ -60,7 +66,7 @@ def alarms():
 
 
 def test_alarms_watch_each_colour_and_rerun_changes_nothing(run_playbook, load_balancer):
-    lb, groups = load_balancer
+    balancers, groups = load_balancer
     first = run_playbook("playbooks/observability.yml").check()
     assert first.changed > 0
 
@@ -72,7 +78,8 @@ def test_alarms_watch_each_colour_and_rerun_changes_nothing(run_playbook, load_b
                 alarm = found[f"{PREFIX}-{service}-{color}-{kind}"]
                 dimensions = {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
                 assert dimensions["TargetGroup"] == groups[(service, color)].split(":")[-1]
-                assert dimensions["LoadBalancer"] == lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+                # Each service's own load balancer (the ML service's is the internal one).
+                assert dimensions["LoadBalancer"] == balancers[service]["LoadBalancerArn"].split(":loadbalancer/")[1]
                 assert alarm["TreatMissingData"] == "notBreaching"
                 assert alarm["AlarmActions"][0].endswith(f":{PREFIX}-alerts")
     assert found[f"{PREFIX}-ml-green-latency"]["ExtendedStatistic"] == "p99"
@@ -90,7 +97,9 @@ def test_alarms_watch_each_colour_and_rerun_changes_nothing(run_playbook, load_b
     assert [metric[5] for metric in p99["metrics"]] == backend_groups
     assert p99["annotations"]["horizontal"][0]["value"] == found[f"{PREFIX}-backend-blue-latency"]["Threshold"]
     assert [metric[5] for metric in body["widgets"][3]["properties"]["metrics"]] == [
-        f"{PREFIX}-backend-blue", f"{PREFIX}-backend-green"] * 2
+        f"{PREFIX}-backend-blue",
+        f"{PREFIX}-backend-green",
+    ] * 2
     assert f"#dashboards:name={PREFIX}" in first.stdout
 
     assert run_playbook("playbooks/observability.yml").check().changed == 0
@@ -99,7 +108,7 @@ def test_alarms_watch_each_colour_and_rerun_changes_nothing(run_playbook, load_b
 def test_check_mode_on_an_empty_account_fails_clearly_and_creates_nothing(run_playbook):
     result = run_playbook("playbooks/observability.yml", check_mode=True)
     assert result.returncode != 0
-    assert "observability_load_balancer_name" in result.stdout
+    assert "observability_target_group_name" in result.stdout
     assert alarms() == {}
 
 
