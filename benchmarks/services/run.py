@@ -436,7 +436,8 @@ def report(results: list[dict]) -> None:
         "Both are inflated when the host is oversubscribed (load average above the core count).\n"
         "busy: the servers' core (CPU 0) busy with the servers, median; others: the most CPU anything but the\n"
         "servers and wrk took on the two cores during a run (100% = one core). A low busy at c=16/64 means\n"
-        "the servers waited for their client: the figure is the machine's, not the service's."
+        "the servers waited: for the core (high others: the neighbours held it) or for their client (wrk);\n"
+        "either way the figure is the machine's, not the service's. CPU us/req still is the service's."
     )
     ours, theirs = by_name.get(CHAIN), by_name.get(AIOHTTP_CHAIN)
     if ours and theirs:
