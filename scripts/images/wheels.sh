@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Fetch a service's wheels on the host (pip inside a build cannot verify this network's proxy CA),
-# so that its Dockerfile installs them with `--no-index --find-links /wheels`.
+# so that services/Dockerfile installs them with `--no-index --find-links /wheels`.
 #   scripts/images/wheels.sh services/backend-api [services/ml-model-service ...]
 # Wheels are for the image's Python (CPython 3.11, manylinux x86_64) and land in <service>/wheels/;
 # a stamp (hash of requirements.txt and the target) skips the download when nothing changed.
 # The services' shared kit (services/common) is built into each service's wheels/ as well, again
-# only when its sources changed; the Dockerfiles install it from there.
+# only when its sources changed; services/Dockerfile installs it from there.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 

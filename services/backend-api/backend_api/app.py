@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse, Response
@@ -24,11 +25,17 @@ from backend_api.upstream import UpstreamPool
 log = logging.getLogger("backend_api")
 
 
+def default_upstream(settings: Settings) -> UpstreamPool:
+    """The pooled client to the ML service (called in the lifespan, on the running loop)."""
+    return UpstreamPool(settings.ml_service_url, settings.ml_max_connections, settings.ml_max_response_bytes)
+
+
 class Runtime:
     """What the handlers share: settings, the API key, the one forwarder (pooled client)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, upstream: Callable[[Settings], Any] = default_upstream) -> None:
         self.settings = settings
+        self.upstream = upstream
         self.metrics = ServiceMetrics()
         level = logging.getLevelName(settings.log_level.upper())
         enabled = settings.access_log and (not isinstance(level, int) or level <= logging.INFO)
@@ -45,7 +52,7 @@ class Runtime:
                 SageMakerForwarder, settings.sagemaker_endpoint_name, settings.ml_timeout_seconds, settings.ml_retries
             )
         else:
-            pool = UpstreamPool(settings.ml_service_url, settings.ml_max_connections)
+            pool = self.upstream(settings)
             self.forwarder = MlServiceForwarder(pool, settings.ml_timeout_seconds, settings.ml_retries)
         log.info("backend ready", extra={"backend": self.backend_kind})
 
@@ -56,9 +63,11 @@ class Runtime:
             self.access_log.flush()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, upstream: Callable[[Settings], Any] = default_upstream) -> FastAPI:
+    """``upstream(settings)`` makes the client to the ML service: anything with UpstreamPool's
+    ``request()`` and ``aclose()`` (the chain benchmark measures aiohttp's client this way)."""
     settings = settings or Settings()
-    runtime = Runtime(settings)
+    runtime = Runtime(settings, upstream)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     ml_timeout_seconds: float = Field(2.0, gt=0, description="per attempt")
     ml_retries: int = Field(2, ge=0, description="extra attempts on connection failures and 502/503")
     ml_max_connections: int = Field(64, gt=0)
+    ml_max_response_bytes: int = Field(
+        8_000_000, gt=0, description="a longer answer from the ML service is refused (502)"
+    )
     host: str = "0.0.0.0"  # noqa: S104 - a container listens on all its interfaces
     port: int = 8000
     log_level: str = "INFO"

@@ -22,7 +22,7 @@ class UpstreamError(Exception):
 
     def __init__(self, kind: str, message: str, sent: bool) -> None:
         super().__init__(message)
-        self.kind = kind  # "connect" | "timeout" | "closed" | "protocol"
+        self.kind = kind  # "connect" | "timeout" | "closed" | "stale" | "protocol" | "oversized"
         self.sent = sent
 
 
@@ -42,7 +42,8 @@ class UpstreamResponse:
 
 
 class _Connection(asyncio.Protocol):
-    def __init__(self) -> None:
+    def __init__(self, max_response_bytes: int) -> None:
+        self.max_response_bytes = max_response_bytes
         self.transport: asyncio.Transport | None = None
         self.closed = False
         self.keep_alive = True
@@ -50,6 +51,7 @@ class _Connection(asyncio.Protocol):
         self._waiter: asyncio.Future | None = None
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
+        self._size = 0
         self._status = 0
 
     # asyncio.Protocol
@@ -71,15 +73,28 @@ class _Connection(asyncio.Protocol):
     def on_message_begin(self) -> None:
         self._headers = []
         self._body = []
+        self._size = 0
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self._headers.append((name.lower(), value))
+        name = name.lower()
+        if name == b"content-length" and value.strip().isdigit() and int(value) > self.max_response_bytes:
+            self._oversized()
+        self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self._status = self._parser.get_status_code()
 
     def on_body(self, body: bytes) -> None:
+        self._size += len(body)
+        if self._size > self.max_response_bytes:  # chunked, or more than its content-length said
+            self._oversized()
+            return
         self._body.append(body)
+
+    def _oversized(self) -> None:
+        limit = self.max_response_bytes
+        self._fail(UpstreamError("oversized", f"the ML service's answer exceeds {limit} bytes", True))
+        self.close()
 
     def on_message_complete(self) -> None:
         self.keep_alive = self._parser.should_keep_alive()
@@ -104,9 +119,12 @@ class _Connection(asyncio.Protocol):
 
 
 class UpstreamPool:
-    """Keep-alive connections to one ``http://host:port`` base URL, at most ``max_connections``."""
+    """Keep-alive connections to one ``http://host:port`` base URL, at most ``max_connections``.
 
-    def __init__(self, base_url: str, max_connections: int = 64) -> None:
+    An answer longer than ``max_response_bytes`` (declared or streamed) fails the call.
+    """
+
+    def __init__(self, base_url: str, max_connections: int = 64, max_response_bytes: int = 8_000_000) -> None:
         parts = urlsplit(base_url)
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"ML_SERVICE_URL must be http://host[:port], got {base_url!r}")
@@ -115,6 +133,7 @@ class UpstreamPool:
         self.prefix = parts.path.rstrip("/")
         netloc = self.host if parts.port is None else f"{self.host}:{self.port}"
         self._host_header = netloc.encode()
+        self.max_response_bytes = max_response_bytes
         self._idle: deque[_Connection] = deque()
         self._slots = asyncio.Semaphore(max_connections)
         self._all: set[_Connection] = set()
@@ -123,7 +142,9 @@ class UpstreamPool:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                _, connection = await loop.create_connection(_Connection, self.host, self.port)
+                _, connection = await loop.create_connection(
+                    lambda: _Connection(self.max_response_bytes), self.host, self.port
+                )
         except TimeoutError:
             raise UpstreamError("timeout", "connecting to the ML service timed out", False) from None
         except OSError as exc:

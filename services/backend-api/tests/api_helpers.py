@@ -140,3 +140,104 @@ class GarbageServer:
         self._stop.set()
         self.thread.join(timeout=5)
         self.sock.close()
+
+
+class MisbehavingServer:
+    """An asyncio HTTP/1.1 server (in a thread) that answers each request as ``mode`` says.
+
+    ok-chunked: a JSON prediction in chunked transfer encoding; close: closes right after reading
+    the request; close-mid-body: headers and half the declared body, then closes; stall-mid-body:
+    headers and half the body, then nothing; declares-oversized: a content-length of ``size``
+    bytes; streams-oversized: an endless chunked body. ``size`` is the oversized figure.
+    """
+
+    BODY = b'{"prediction": 1, "confidence": 0.9, "probabilities": {"0": 0.1, "1": 0.9}, "model_version": "odd-1"}'
+
+    def __init__(self, mode: str = "ok-chunked", size: int = 10_000_000) -> None:
+        self.mode = mode
+        self.size = size
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.requests = 0
+        self._loop = asyncio.new_event_loop()
+        self._ready = threading.Event()
+        self._stopped: asyncio.Future | None = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._main())
+
+    async def _main(self) -> None:
+        self._stopped = self._loop.create_future()
+        server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self._ready.set()
+        async with server:
+            await self._stopped
+        server.close()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                await reader.readexactly(length)
+                self.requests += 1
+                if not await self._answer(writer):
+                    break
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def _answer(self, writer: asyncio.StreamWriter) -> bool:
+        """Write one answer; False closes the connection."""
+        body, mode = self.BODY, self.mode
+        json_head = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+        if mode == "ok-chunked":
+            half = len(body) // 2
+            chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:half], body[half:]))
+            writer.write(json_head + b"transfer-encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
+            await writer.drain()
+            return True
+        if mode == "close":
+            return False
+        if mode in ("close-mid-body", "stall-mid-body"):
+            writer.write(json_head + b"content-length: %d\r\n\r\n" % len(body) + body[: len(body) // 2])
+            await writer.drain()
+            if mode == "stall-mid-body":
+                await asyncio.sleep(30)  # the client gives up first; stop() cancels this
+            return False
+        if mode == "declares-oversized":
+            writer.write(json_head + b"content-length: %d\r\n\r\n" % self.size + b"{" + b" " * 1000)
+            await writer.drain()
+            await asyncio.sleep(30)
+            return False
+        if mode == "streams-oversized":
+            writer.write(json_head + b"transfer-encoding: chunked\r\n\r\n")
+            chunk = b" " * 65536
+            while True:  # endless: only the client's limit ends it
+                writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                await writer.drain()
+        raise ValueError(f"unknown mode {mode!r}")
+
+    def start(self) -> MisbehavingServer:
+        self.thread.start()
+        if not self._ready.wait(10):
+            raise TimeoutError("the misbehaving server did not start")
+        return self
+
+    def stop(self) -> None:
+        def finish() -> None:
+            for task in asyncio.all_tasks(self._loop):
+                if task is not asyncio.current_task(self._loop) and task.get_coro().__name__ == "_handle":
+                    task.cancel()
+            if not self._stopped.done():
+                self._stopped.set_result(None)
+
+        self._loop.call_soon_threadsafe(finish)
+        self.thread.join(timeout=10)
+        self._loop.close()

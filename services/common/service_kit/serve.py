@@ -18,6 +18,7 @@ def serve(create_app: Callable[[Any], Any], settings: Any) -> int:
         port=settings.port,
         loop="uvloop",
         http="httptools",
+        ws="none",  # neither service serves websockets: importing uvicorn's websockets support costs ~4 MB
         log_config=None,
         access_log=False,  # one JSON line per request comes from the service itself
         proxy_headers=False,

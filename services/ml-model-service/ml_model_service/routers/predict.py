@@ -65,9 +65,10 @@ async def predict(runtime, call: Call) -> tuple[int, bytes, bytes]:
 async def predict_batch(runtime, call: Call) -> tuple[int, bytes, bytes]:
     """Predict many rows: `{"instances": [[...], ...]}` (at most MAX_BATCH_SIZE rows)."""
     require_json(call.content_type)
-    payload = parse_json(await call.body(runtime.settings.max_body_bytes))
+    body = await call.body(runtime.settings.max_body_bytes)
+    payload = parse_json(body)
     model = served_model(runtime)
-    x = instances_matrix(payload, model.n_features, runtime.settings.max_batch_size)
+    x = instances_matrix(payload, model.n_features, runtime.settings.max_batch_size, body=body)
     probabilities, winners = score(runtime, model, x)
     return 200, orjson.dumps(batch_result(model, probabilities, winners), option=NUMPY), JSON
 

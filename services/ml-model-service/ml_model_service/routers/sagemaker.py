@@ -56,7 +56,7 @@ async def invocations(runtime, call: Call) -> tuple[int, bytes, bytes]:
         payload = parse_json(body)
         if isinstance(payload, dict) and "features" in payload and "instances" not in payload:
             payload = {"instances": [payload["features"]]}
-        x = instances_matrix(payload, model.n_features, limit)
+        x = instances_matrix(payload, model.n_features, limit, body=body)
     elif content_type is not None and content_type.split(b";", 1)[0].strip().lower() == CSV:
         x = csv_matrix(body, model.n_features, limit)
     else:
