@@ -15,6 +15,14 @@ ACCOUNT = "123456789012"
 GROUP_ARN = f"arn:aws:sagemaker:us-east-1:{ACCOUNT}:model-package-group/{GROUP}"
 NOW = datetime.datetime(2026, 11, 1, tzinfo=datetime.UTC)
 LIST = {"ModelPackageGroupName": GROUP, "ModelPackageType": "Versioned"}
+# DescribeModelPackageGroup's answer for the group.
+DESCRIBED = {
+    "ModelPackageGroupName": GROUP,
+    "ModelPackageGroupArn": GROUP_ARN,
+    "CreationTime": NOW,
+    "CreatedBy": {},
+    "ModelPackageGroupStatus": "Completed",
+}
 
 
 def arn(version):
@@ -35,13 +43,7 @@ def summary(version, status="Approved", package_status="Completed"):
 def expect_group(stub, versions, tags=None):
     stub.add_response(
         "describe_model_package_group",
-        {
-            "ModelPackageGroupName": GROUP,
-            "ModelPackageGroupArn": GROUP_ARN,
-            "CreationTime": NOW,
-            "CreatedBy": {},
-            "ModelPackageGroupStatus": "Completed",
-        },
+        DESCRIBED,
         {"ModelPackageGroupName": GROUP},
     )
     stub.add_response("list_model_packages", {"ModelPackageSummaryList": versions}, LIST)
@@ -152,13 +154,7 @@ def test_present_creates_a_missing_group_with_its_tags(stubbed_client, run_modul
     )
     stub.add_response(
         "describe_model_package_group",
-        {
-            "ModelPackageGroupName": GROUP,
-            "ModelPackageGroupArn": GROUP_ARN,
-            "CreationTime": NOW,
-            "CreatedBy": {},
-            "ModelPackageGroupStatus": "Completed",
-        },
+        DESCRIBED,
         {"ModelPackageGroupName": GROUP},
     )
     expect_group(stub, [], {"Project": "mobileml"})  # read back
