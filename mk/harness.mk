@@ -12,7 +12,7 @@ test-lint: bootstrap ## ruff on all Python, ansible-lint (production profile) on
 
 .PHONY: bench-iam
 IAM_LOG := $(CURDIR)/.build/iam-actions.jsonl
-bench-iam: bootstrap ## figures: per actor, API calls and distinct IAM actions used vs granted (tests/playbooks/test_iam_actors.py, ~5 min)
+bench-iam: bootstrap ## figures: per actor, API calls and distinct IAM actions used vs granted (test_iam_actors.py + test_deployer_policy.py, ~6 min)
 	mkdir -p .build && rm -f $(IAM_LOG)
-	OFFLINE_AWS_ACTION_LOG=$(IAM_LOG) $(PY) -m pytest -q -p no:cacheprovider -n 2 tests/playbooks/test_iam_actors.py
+	OFFLINE_AWS_ACTION_LOG=$(IAM_LOG) $(PY) -m pytest -q -p no:cacheprovider -n 2 tests/playbooks/test_iam_actors.py tests/playbooks/test_deployer_policy.py
 	$(PY) benchmarks/iam/report.py $(IAM_LOG) --policy deployer=policies/deployer.json $(BENCH_ARGS)

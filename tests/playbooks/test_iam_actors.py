@@ -71,6 +71,11 @@ def test_deploy_runs_under_the_codebuild_role_of_the_pipeline(
     deploy = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"})
     assert deploy.returncode == 0, deploy.output
     assert "green" in deploy.stdout
+    # Before the fix: AccessDenied ... elasticloadbalancing:RemoveTags, so the rollout's lock and progress
+    # record stayed on the rule and the next Deploy stage found the rule locked.
+    assert "Could not remove" not in deploy.stdout, deploy.output
+    tags = boto3.client("elbv2").describe_tags(ResourceArns=[backend_stack["rule_arn"]])["TagDescriptions"][0]["Tags"]
+    assert not [t["Key"] for t in tags if t["Key"].endswith(("lock_owner", "step"))], tags
 
 
 def test_sagemaker_run_without_model_store_facts_keeps_the_key_and_the_alarm_rights(
