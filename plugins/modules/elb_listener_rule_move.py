@@ -96,6 +96,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import errors
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import retries
 from ansible_collections.mlops.aws_deploy.plugins.module_utils import rollout_record
+from ansible_collections.mlops.aws_deploy.plugins.module_utils import traffic
 
 
 def load_balancer_of(arn):
@@ -168,18 +169,16 @@ class Move:
 
     def rule_at(self, listener_arn, priority):
         try:
-            pages = self.elbv2.get_paginator("describe_rules").paginate(ListenerArn=listener_arn)
-            rules = pages.build_full_result()["Rules"]
+            rules = traffic.paginate(self.elbv2, "describe_rules", ListenerArn=listener_arn)["Rules"]
         except errors.AWS_ERRORS as e:
             self.fail(e, f"Failed to read the rules of listener {listener_arn}")
         return next((r for r in rules if r.get("Priority") == str(priority)), None)
 
     def tags(self, arn):
         try:
-            descriptions = self.elbv2.describe_tags(aws_retry=True, ResourceArns=[arn])["TagDescriptions"]
+            return traffic.rule_tags(self.elbv2, arn)
         except errors.AWS_ERRORS as e:
             self.fail(e, f"Failed to read the tags of listener rule {arn}")
-        return {t["Key"]: t["Value"] for d in descriptions for t in d.get("Tags", [])}
 
     def create(self, listener_arn, priority, conditions, actions, tags):
         params = dict(ListenerArn=listener_arn, Priority=priority, Conditions=conditions, Actions=actions)
@@ -216,7 +215,7 @@ class Move:
         tags = self.tags(source_arn)
         lock = rollout_record.parse_lock(tags)
         now = time.time()
-        if lock and lock["expires"] > now and not self.params["break_lock"]:
+        if rollout_record.held_by_other(lock, None, now) and not self.params["break_lock"]:
             self.module.fail_json(
                 msg=f"rule_arn: listener rule {source_arn} is locked by a deployment "
                 f"({rollout_record.describe_lock(lock, now)}); nothing was moved. Run again when it ends, "
