@@ -23,8 +23,13 @@ def main(argv=None):
 
     from offline_aws import extensions
 
+    from offline_aws.live import runtime
+
     applied = extensions.apply_all()
     print(f"offline_aws: extensions applied: {', '.join(applied) or 'none'}", flush=True)
+    # The live components (ECS agent, load balancer) call back into this server by its address.
+    os.environ["OFFLINE_AWS_SELF"] = f"http://{args.host}:{args.port}"
+    runtime.install()
     server.main(["-H", args.host, "-p", str(args.port)])
 
 
