@@ -22,7 +22,6 @@ def main(argv=None):
     from moto import server
 
     from offline_aws import extensions
-
     from offline_aws.live import runtime
 
     applied = extensions.apply_all()
