@@ -25,9 +25,7 @@ ASSUME_ANY_ROLE = {
 
 def _reset_auth(endpoint, unchecked_requests):
     request = urllib.request.Request(  # noqa: S310 (our loopback server)
-        f"{endpoint}/moto-api/reset-auth",
-        data=str(unchecked_requests).encode(),
-        method="POST",
+        f"{endpoint}/moto-api/reset-auth", data=str(unchecked_requests).encode(), method="POST",
         headers={"Content-Type": "text/plain"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (our loopback server)

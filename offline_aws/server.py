@@ -92,7 +92,9 @@ def start(state_dir=None, port=None, log_path=None):
             server = OfflineAWS(endpoint=endpoint, pid=process.pid)
             if state_dir:
                 (state_dir / "server.json").write_text(json.dumps({"endpoint": endpoint, "pid": process.pid}))
-                (state_dir / "env.sh").write_text("".join(f"export {k}={v}\n" for k, v in server.environment().items()))
+                (state_dir / "env.sh").write_text(
+                    "".join(f"export {k}={v}\n" for k, v in server.environment().items())
+                )
             return server
         time.sleep(0.2)
     _terminate(process.pid)

@@ -11,7 +11,9 @@ import pkgutil
 
 
 def extension_names():
-    return sorted(name for _, name, is_pkg in pkgutil.iter_modules(__path__) if not is_pkg and not name.startswith("_"))
+    return sorted(
+        name for _, name, is_pkg in pkgutil.iter_modules(__path__) if not is_pkg and not name.startswith("_")
+    )
 
 
 def apply_all():

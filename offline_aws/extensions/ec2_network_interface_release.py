@@ -82,9 +82,8 @@ def apply():
     def delete_load_balancer(self, arn):
         balancer = self.load_balancers.get(arn)
         if balancer is not None:
-            _record(
-                self, balancer.vpc_id, balancer.subnets, balancer.security_groups, balancer.scheme == "internet-facing"
-            )
+            _record(self, balancer.vpc_id, balancer.subnets, balancer.security_groups,
+                    balancer.scheme == "internet-facing")
         return original_delete_load_balancer(self, arn)
 
     def delete_service(self, cluster_name, service_name, force):
@@ -101,7 +100,9 @@ def apply():
 
     def delete_subnet(self, subnet_id):
         if _in_use(self, "subnets", subnet_id):
-            raise DependencyViolationError(f"The subnet '{subnet_id}' has dependencies and cannot be deleted.")
+            raise DependencyViolationError(
+                f"The subnet '{subnet_id}' has dependencies and cannot be deleted."
+            )
         return original_delete_subnet(self, subnet_id)
 
     def detach_internet_gateway(self, internet_gateway_id, vpc_id):

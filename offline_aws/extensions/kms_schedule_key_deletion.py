@@ -16,13 +16,7 @@ def apply():
         window = self._get_param("PendingWindowInDays")
         self._validate_cmk_id(key_id)
         deletion_date = self.kms_backend.schedule_key_deletion(key_id, 30 if window is None else window)
-        return json.dumps(
-            {
-                "KeyId": self.kms_backend.keys[key_id].arn,
-                "DeletionDate": deletion_date,
-                "KeyState": "PendingDeletion",
-                "PendingWindowInDays": 30 if window is None else window,
-            }
-        )
+        return json.dumps({"KeyId": self.kms_backend.keys[key_id].arn, "DeletionDate": deletion_date,
+                           "KeyState": "PendingDeletion", "PendingWindowInDays": 30 if window is None else window})
 
     KmsResponse.schedule_key_deletion = schedule_key_deletion
