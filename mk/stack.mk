@@ -1,6 +1,6 @@
 # The whole stack offline: `make up` (the README's first command), `make down`, the e2e test and
 # the make-up benchmark. See docs/local-stack.md.
-.PHONY: up down images-bootstrap registry-up registry-down test-e2e bench-up
+.PHONY: up down aws-up-live images-bootstrap registry-up registry-down test-e2e bench-up
 TEST_TARGETS += test-e2e
 
 LOCAL_INV := inventories/local
@@ -21,7 +21,13 @@ registry-up: ## start the local image registry (docker-registry on 127.0.0.1:500
 registry-down: ## stop the local image registry and remove its blobs
 	@scripts/images/registry.sh stop
 
-up: bootstrap images-bootstrap aws-up registry-up ## the whole stack offline, ending with a real prediction through backend-api (and playbooks/smoke_test.yml)
+# The offline AWS of `make up` runs the stack like AWS (offline_aws/live/): an ECS agent runs each
+# service's tasks as podman containers and registers them in their target groups, HAProxy serves
+# the load balancers' listeners and rules, health-checks the targets and feeds the ALB metrics.
+aws-up-live: bootstrap images-bootstrap
+	@$(PY) -m offline_aws start --state-dir $(STATE) --live
+
+up: bootstrap images-bootstrap aws-up-live registry-up ## the whole stack offline, ending with a real prediction through backend-api (and playbooks/smoke_test.yml)
 	@$(AWS_ENV); export ANSIBLE_NOCOLOR=$${ANSIBLE_NOCOLOR:-0}; \
 	tag=$$(scripts/images/source_tag.sh); echo "=== image tag $$tag"; \
 	for name in $(STACK_PLAYBOOKS); do \

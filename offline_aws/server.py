@@ -63,8 +63,16 @@ def _answers(endpoint):
         return False
 
 
-def start(state_dir=None, port=None, log_path=None):
-    """Launch the server on a free loopback port and wait (bounded) until it answers."""
+def live_settings(state_dir, environment=None):
+    """The live components' configuration (offline_aws/live/runtime.py) for a server in state_dir:
+    their files under state_dir/live, the container engine's configuration from ``environment``."""
+    return {"state_dir": str(Path(state_dir).resolve() / "live"), "environment": dict(environment or {})}
+
+
+def start(state_dir=None, port=None, log_path=None, live=None):
+    """Launch the server on a free loopback port and wait (bounded) until it answers.
+
+    ``live``: the live components' configuration (``live_settings``), switched on at start."""
     port = port or free_port()
     endpoint = f"http://127.0.0.1:{port}"
     state_dir = Path(state_dir) if state_dir else None
@@ -75,6 +83,8 @@ def start(state_dir=None, port=None, log_path=None):
     env = dict(os.environ)
     repo_root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [repo_root, env.get("PYTHONPATH")]))
+    if live:
+        env["OFFLINE_AWS_LIVE"] = json.dumps(live)
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "offline_aws.launcher", "--port", str(port)],
         stdout=log,
@@ -92,9 +102,7 @@ def start(state_dir=None, port=None, log_path=None):
             server = OfflineAWS(endpoint=endpoint, pid=process.pid)
             if state_dir:
                 (state_dir / "server.json").write_text(json.dumps({"endpoint": endpoint, "pid": process.pid}))
-                (state_dir / "env.sh").write_text(
-                    "".join(f"export {k}={v}\n" for k, v in server.environment().items())
-                )
+                _write_env(state_dir, server, live)
             return server
         time.sleep(0.2)
     _terminate(process.pid)
@@ -113,9 +121,28 @@ def load(state_dir):
     return None
 
 
-def ensure(state_dir):
-    """Reuse the running server recorded in state_dir, or start one."""
-    return load(state_dir) or start(state_dir)
+def ensure(state_dir, live=None):
+    """Reuse the running server recorded in state_dir, or start one; with ``live``, make sure its
+    live components run (a server started without them gets them switched on)."""
+    running = load(state_dir)
+    if running is None:
+        return start(state_dir, live=live)
+    if live:
+        from offline_aws.live import runtime
+
+        if not runtime.report(running.endpoint).get("config"):
+            runtime.configure(running.endpoint, **live)
+        _write_env(Path(state_dir), running, live)
+    return running
+
+
+def _write_env(state_dir, server, live):
+    """env.sh: the server's variables, and where its live components write their files (the local
+    inventory and scripts/show_prediction.py read the load balancers' addresses there)."""
+    variables = dict(server.environment())
+    if live:
+        variables["OFFLINE_AWS_LIVE_STATE"] = live["state_dir"]
+    (Path(state_dir) / "env.sh").write_text("".join(f"export {k}={v}\n" for k, v in variables.items()))
 
 
 def stop(state_dir=None, server=None):

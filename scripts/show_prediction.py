@@ -1,13 +1,16 @@
 """Print the local stack's URLs and one real prediction through backend-api (`make up` ends with it).
 
-Reads the containers recorded by the local runtime (.build/local-runtime/*.json), the API key from
-the secret named in backend-api's task definition (offline Secrets Manager, AWS_ENDPOINT_URL), and
-posts one row of the breast-cancer data set to /api/predict with urllib. Exits non-zero when the
-prediction fails. `--json` prints the answer alone (the e2e test reads it).
+Reads the load balancers' local addresses that the offline AWS writes (.offline-aws/live/
+load_balancers.json: `make up` runs it with its ECS agent and HAProxy), the running ECS tasks, the API
+key from the secret named in backend-api's task definition (offline Secrets Manager, AWS_ENDPOINT_URL),
+and posts one row of the breast-cancer data set to the public load balancer's /api/predict with
+urllib: client -> load balancer -> backend task -> internal load balancer -> ML task, as on AWS.
+Exits non-zero when the prediction fails. `--json` prints the answer alone (the e2e test reads it).
 """
 
 import argparse
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -58,24 +61,38 @@ def post(url, body, key, timeout=10):
         return response.status, json.loads(response.read())
 
 
+def running_tasks(cluster):
+    """(service, task id, address, image) of each RUNNING task of the cluster's services."""
+    ecs = boto3.client("ecs")
+    found = []
+    for service_arn in ecs.list_services(cluster=cluster).get("serviceArns", []):
+        service = service_arn.rsplit("/", 1)[-1]
+        arns = ecs.list_tasks(cluster=cluster, serviceName=service, desiredStatus="RUNNING").get("taskArns", [])
+        for task in ecs.describe_tasks(cluster=cluster, tasks=arns)["tasks"] if arns else []:
+            details = {d["name"]: d["value"] for a in task.get("attachments", []) for d in a.get("details", [])}
+            image = (task.get("containers") or [{}])[0].get("image", "")
+            found.append((service, task["taskArn"].rsplit("/", 1)[-1], details.get("privateIPv4Address", ""), image))
+    return sorted(found)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name-prefix", default="mobileml-local")
-    parser.add_argument("--records", default=str(REPO / ".build" / "local-runtime"))
+    parser.add_argument(
+        "--live-state", default=os.environ.get("OFFLINE_AWS_LIVE_STATE") or str(REPO / ".offline-aws" / "live")
+    )
     parser.add_argument("--json", action="store_true", help="print only the prediction as JSON")
     args = parser.parse_args(argv)
 
-    records = {}
-    for path in sorted(Path(args.records).glob("*.json")):
-        record = json.loads(path.read_text())
-        records[record["name"]] = record
-    backend = records.get(f"{args.name_prefix}-backend")
-    if not backend:
-        print(f"no backend container recorded under {args.records}: run make up", file=sys.stderr)
+    state = Path(args.live_state) / "load_balancers.json"
+    balancers = json.loads(state.read_text()).get("load_balancers", {}) if state.exists() else {}
+    public = balancers.get(args.name_prefix, {}).get("listeners", {}).get("80")
+    if not public:
+        print(f"no listener of load balancer {args.name_prefix} in {state}: run make up", file=sys.stderr)
         return 1
     key, where = api_key(args.name_prefix)
     try:
-        status, answer = post(f"{backend['url']}/api/predict", {"features": sample_row()}, key)
+        status, answer = post(f"{public}/api/predict", {"features": sample_row()}, key)
     except urllib.error.HTTPError as error:
         print(f"prediction failed: HTTP {error.code} {error.read().decode(errors='replace')}", file=sys.stderr)
         return 1
@@ -83,10 +100,13 @@ def main(argv=None):
         print(json.dumps(answer))
         return 0
     print("\nThe local stack is up:")
-    for name, record in records.items():
-        print(f"  {name:<28} {record['url']}  (container {record['id'][:12]}, image {record['image']})")
+    for name, balancer in sorted(balancers.items()):
+        for port, url in sorted(balancer.get("listeners", {}).items()):
+            print(f"  load balancer {name:<24} {url}  (listener {port} of {balancer.get('dns_name', '')})")
+    for service, task, address, image in running_tasks(args.name_prefix):
+        print(f"  ECS task {service:<28} {task[:12]}  {address}  {image}")
     print(f"  API key: {where}")
-    print(f"\nPOST {backend['url']}/api/predict (X-API-Key) -> HTTP {status}")
+    print(f"\nPOST {public}/api/predict (X-API-Key) -> HTTP {status}")
     print(f"  {json.dumps(answer)}")
     return 0
 

@@ -1,8 +1,9 @@
-"""make up from nothing to a prediction through backend-api, then make down leaves nothing running.
+"""make up from nothing to a prediction through the load balancer, then make down leaves nothing running.
 
 Slow (about 6 minutes cold: images, playbooks); runs in `make test-e2e` after `make down`. It uses
-its own offline AWS state dir, but the registry (127.0.0.1:5000) and the loopback ports
-(18000/18080) are the stack's own: a developer's running `make up` is stopped first.
+its own offline AWS state dir, but the registry (127.0.0.1:5000) is the stack's own: a developer's
+running `make up` is stopped first. The offline AWS runs live (offline_aws/live): the ECS agent runs
+the services' tasks as containers, HAProxy serves the load balancers.
 """
 
 import json
@@ -69,15 +70,37 @@ def test_registry_lists_both_images_with_the_commit_tag(stack):
             assert tag in json.loads(response.read())["tags"]
 
 
-def test_containers_are_healthy(stack):
-    records = [json.loads(p.read_text()) for p in (REPO / ".build" / "local-runtime").glob("*.json")]
-    assert {r["name"] for r in records} == {"mobileml-local-backend", "mobileml-local-ml"}
-    env = dict(os.environ, **dict(line.split("=", 1) for line in subprocess.run(
-        ["scripts/images/env.sh"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.replace("export ", "").splitlines()))
-    for record in records:
-        check = subprocess.run(["podman", "healthcheck", "run", record["id"]], env=env, capture_output=True, text=True)
-        assert check.returncode == 0, check.stderr
+def live_report(env):
+    from offline_aws.live import runtime
+
+    return runtime.report(env["AWS_ENDPOINT_URL"])
+
+
+def aws_client(env, service):
+    import boto3
+
+    return boto3.client(service, endpoint_url=env["AWS_ENDPOINT_URL"], region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+
+
+def test_each_service_runs_real_tasks_behind_healthy_targets(stack):
+    """The live colour of each service runs its desired count of tasks (containers the agent
+    started), and the load balancer's health checks found each of them healthy."""
+    _, env = stack
+    ecs, elbv2 = aws_client(env, "ecs"), aws_client(env, "elbv2")
+    arns = ecs.list_services(cluster="mobileml-local")["serviceArns"]
+    services = ecs.describe_services(cluster="mobileml-local", services=arns)["services"]
+    live = [s for s in services if s["desiredCount"] > 0]
+    assert {s["serviceName"].rsplit("-", 1)[0] for s in live} == {"mobileml-local-backend", "mobileml-local-ml"}
+    for service in live:
+        assert service["runningCount"] == service["desiredCount"], service["events"][:5]
+        for balancer in service["loadBalancers"]:
+            health = elbv2.describe_target_health(TargetGroupArn=balancer["targetGroupArn"])
+            states = [t["TargetHealth"]["State"] for t in health["TargetHealthDescriptions"]]
+            assert states and set(states) == {"healthy"}, (service["serviceName"], health)
+    tasks = [t for t in live_report(env)["ecs"]["tasks"] if t["phase"] == "RUNNING"]
+    assert len(tasks) == sum(s["desiredCount"] for s in live)
+    assert all(t["container"] for t in tasks)
 
 
 def test_prediction_through_backend_returns_the_promoted_model_version(stack):
@@ -139,13 +162,18 @@ def test_check_mode_plans_a_new_commit_and_changes_nothing(stack):
 
 
 def test_make_down_leaves_no_process(stack):
+    _, env = stack
+    report = live_report(env)
     pids = [json.loads((STATE / "server.json").read_text())["pid"]]
     pids.append(int((REPO / ".build" / "registry" / "registry.pid").read_text()))
-    for record in (REPO / ".build" / "local-runtime").glob("*.json"):
-        data = json.loads(record.read_text())
-        pids += [data["pid"], data["conmon_pid"]]
-    assert all(alive(pid) for pid in pids)
+    pids.append(int(report["elb"]["haproxy_pid"]))
+    containers = [t["container"] for t in report["ecs"]["tasks"] if t["phase"] == "RUNNING"]
+    assert containers and all(alive(pid) for pid in pids)
     make("down", timeout=300)
     assert [pid for pid in pids if alive(pid)] == []
     assert not (STATE / "server.json").exists()
-    assert not list((REPO / ".build" / "local-runtime").glob("*.json"))
+    engine_env = dict(os.environ, **dict(line.split("=", 1) for line in subprocess.run(
+        ["scripts/images/env.sh"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.replace("export ", "").splitlines()))  # fmt: skip
+    listed = subprocess.run(["podman", "ps", "--all", "--quiet"], env=engine_env, capture_output=True, text=True)
+    assert not [c for c in containers if any(line.startswith(c) for line in listed.stdout.split())]
