@@ -12,46 +12,8 @@ import re
 import subprocess
 import sys
 import urllib.request
-from pathlib import Path
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-STATE = REPO / ".build" / "e2e-aws"
-UP_TIMEOUT = 1200
-
-
-def make(*targets, timeout=UP_TIMEOUT):
-    result = subprocess.run(
-        ["make", "--no-print-directory", *targets, f"STATE={STATE}"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    output = f"{result.stdout[-15000:]}\n{result.stderr[-5000:]}"
-    assert result.returncode == 0, f"make {' '.join(targets)} failed:\n{output}"
-    return result.stdout
-
-
-def alive(pid):
-    """True while pid runs (a zombie, never reaped because PID 1 here does not reap, is stopped)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-@pytest.fixture(scope="module")
-def stack():
-    make("down", timeout=300)
-    try:
-        output = make("up")
-        env = dict(line.removeprefix("export ").split("=", 1) for line in (STATE / "env.sh").read_text().splitlines())
-        yield output, env
-    finally:
-        # Also after a failed make up: what it started (registry, offline AWS, containers) stops.
-        make("down", timeout=300)
+from tests.e2e.stack import REPO, make
 
 
 def source_tag():
@@ -159,21 +121,3 @@ def test_check_mode_plans_a_new_commit_and_changes_nothing(stack):
     assert revisions() == before
     with urllib.request.urlopen("http://127.0.0.1:5000/v2/mobileml-local/backend-api/tags/list", timeout=5) as r:  # noqa: S310
         assert "e2eplanned" not in json.loads(r.read())["tags"]
-
-
-def test_make_down_leaves_no_process(stack):
-    _, env = stack
-    report = live_report(env)
-    pids = [json.loads((STATE / "server.json").read_text())["pid"]]
-    pids.append(int((REPO / ".build" / "registry" / "registry.pid").read_text()))
-    pids.append(int(report["elb"]["haproxy_pid"]))
-    containers = [t["container"] for t in report["ecs"]["tasks"] if t["phase"] == "RUNNING"]
-    assert containers and all(alive(pid) for pid in pids)
-    make("down", timeout=300)
-    assert [pid for pid in pids if alive(pid)] == []
-    assert not (STATE / "server.json").exists()
-    engine_env = dict(os.environ, **dict(line.split("=", 1) for line in subprocess.run(
-        ["scripts/images/env.sh"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.replace("export ", "").splitlines()))  # fmt: skip
-    listed = subprocess.run(["podman", "ps", "--all", "--quiet"], env=engine_env, capture_output=True, text=True)
-    assert not [c for c in containers if any(line.startswith(c) for line in listed.stdout.split())]
