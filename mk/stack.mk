@@ -50,3 +50,7 @@ test-e2e: bootstrap images-bootstrap ## bad-input image cases, then make up from
 
 bench-up: bootstrap ## cold and warm make up wall time, image sizes (figures, not assertions)
 	$(PY) benchmarks/up/run.py $(BENCH_ARGS)
+
+.PHONY: bench-deploy-live
+bench-deploy-live: bootstrap images-bootstrap ## figures: deploys under a steady load on the live local stack (requests served/failed per phase, seconds to roll back, wall time; make up + make down included, ~10 min)
+	$(PY) -m pytest -q -s -p no:cacheprovider tests/e2e/test_rollouts_under_load.py tests/e2e/test_stack_down.py $(BENCH_ARGS) | grep -E '^=== |passed|failed'
