@@ -2,8 +2,11 @@
 
 ``Load(url, api_key, rate)`` posts /api/predict at ``rate`` requests per second from a few threads
 (one keep-alive connection each, reopened after an error), from ``start()`` until ``stop()`` or
-``max_seconds``, whichever comes first: every loop is bounded in time. Each answer is recorded
-(wall time, status, seconds, model_version or the error), so a test counts failures per phase.
+``max_seconds``, whichever comes first: every loop is bounded in time. A request that finds its
+kept-alive connection closed before any answer (the load balancer closed it while idle, e.g. on a
+reload) is sent once more on a new connection, as HTTP clients do; those are counted in ``resent``.
+Each answer is recorded (wall time, status, seconds, model_version or the error), so a test counts
+failures per phase.
 """
 
 import http.client
@@ -35,6 +38,7 @@ class Load:
         self.max_seconds = max_seconds
         self.timeout = timeout
         self.answers = []
+        self.resent = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._workers = []
@@ -70,12 +74,24 @@ class Load:
             next_at += self.interval
             if connection is None:
                 connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                reused = False
             began = time.monotonic()
             at = time.time()
             try:
-                connection.request("POST", self.path, self.body, self.headers)
-                response = connection.getresponse()
+                try:
+                    connection.request("POST", self.path, self.body, self.headers)
+                    response = connection.getresponse()
+                except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                    if not reused:
+                        raise
+                    connection.close()
+                    connection = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                    with self._lock:
+                        self.resent += 1
+                    connection.request("POST", self.path, self.body, self.headers)
+                    response = connection.getresponse()
                 payload = response.read()
+                reused = True
                 answer = Answer(at, response.status, time.monotonic() - began)
                 if response.status == 200:
                     answer.model_version = str(json.loads(payload).get("model_version", ""))
@@ -108,5 +124,6 @@ class Load:
             "requests": len(answers),
             "failed": len(failed),
             "statuses": sorted({a.status for a in answers}),
+            "resent_on_a_closed_keep_alive_connection": self.resent,
             "first_failures": [(round(a.at - self.started, 2), a.status, a.error[:120]) for a in failed[:5]],
         }
