@@ -188,7 +188,7 @@ def test_a_canary_deploy_under_load_fails_no_request_and_splits_by_the_weight(li
     counts = request_counts(cloudwatch, balancer, groups, start + 2, end - 1)
     new_name = f"{PREFIX}-backend-{'green' if old == 'blue' else 'blue'}"
     share = 100 * counts[new_name] / max(1, sum(counts.values()))
-    report("canary deploy", requests=len(during), failed=0, canary_share=f"{share:.1f}%",
+    report("canary deploy", requests=len(during), failed=0, resent=load.resent, canary_share=f"{share:.1f}%",
            canary_requests=int(sum(counts.values())), wall_seconds=round(run.ended - run.began, 1))  # fmt: skip
     assert abs(share - 20) <= 5, counts
     wait_for(lambda: running(ecs, old) == 0, f"the old colour ({old}) stopped")
@@ -205,7 +205,7 @@ def test_an_image_that_exits_at_start_fails_the_deploy_and_traffic_never_moves(l
     assert "Essential container in task exited" in run.stdout
     assert [w for _, w in watch.changes] == [before]
     during = load.between(run.began, run.ended)
-    report("exits at start", requests=len(during), failed=len(Load.failed(during)),
+    report("exits at start", requests=len(during), failed=len(Load.failed(during)), resent=load.resent,
            wall_seconds=round(run.ended - run.began, 1))  # fmt: skip
     assert Load.failed(during) == [], load.summary(during)
 
