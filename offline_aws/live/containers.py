@@ -95,6 +95,12 @@ class Engine:
         result = self._run("logs", "--tail", str(lines), container_id, check=False)
         return (result.stdout + result.stderr).strip()
 
+    def logs_since(self, container_id, since):
+        """The container's output with RFC 3339 timestamps, from unix time ``since`` (0: all)."""
+        args = ["logs", "--timestamps"] + (["--since", str(int(since))] if since else []) + [container_id]
+        result = self._run(*args, check=False)
+        return result.stdout + result.stderr
+
     def remove_all(self):
         """Every container of the owner, running or not (the agent's stop, and leftovers of a crash)."""
         if not self.binary:

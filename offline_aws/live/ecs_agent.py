@@ -23,6 +23,7 @@ Deployment, DeploymentConfiguration, DeploymentCircuitBreaker, Task):
   breaker: tasks failed to start."); with ``rollback`` the service goes back to its last COMPLETED
   deployment's task definition. Without the breaker ECS keeps trying.
 - The services' ``runningCount``/``pendingCount`` and their deployments' counts are the agent's.
+- The awslogs driver: each container's output goes to its CloudWatch Logs stream (``task_logs.py``).
 
 The agent patches moto's UpdateService while it runs (and restores it when stopped), so that a new
 task definition no longer completes at once and a new desired count is not "running" at once.
@@ -39,6 +40,7 @@ from pathlib import Path
 
 from offline_aws.live import task_environment
 from offline_aws.live.containers import Engine, EngineError
+from offline_aws.live.task_logs import LogShipper
 
 SERVING = ("PROVISIONING", "PENDING", "RUNNING")
 STATES_EVERY_SECONDS = 1.0
@@ -95,6 +97,7 @@ class EcsAgent:
         self.addresses = itertools.cycle(range(2, 250))
         self.last_failed_start = {}
         self.started = self.stopped = self.failed_starts = 0
+        self.logs = LogShipper(self.engine)
         with contextlib.suppress(EngineError, OSError):
             self.engine.remove_all()  # a crashed run's containers
         self._patch()
@@ -171,6 +174,12 @@ class EcsAgent:
             self.states_read = now
         for live in list(self.tasks.values()):
             self._advance(live, now)
+        if self.logs.due(now):
+            for live in self.tasks.values():
+                if live.container_id and live.phase in ("RUNNING", "DEACTIVATING", "STOPPING"):
+                    account, region = live.key[:2]
+                    task_id, container = live.task.id, live.container
+                    self.pool.submit(self.logs.collect, account, region, live.container_id, container, task_id)
         services = dict(self._services())
         for key, (backend, service) in services.items():
             self._reconcile(key, backend, service, now)
@@ -576,6 +585,7 @@ class EcsAgent:
             "started": self.started,
             "stopped": self.stopped,
             "failed_starts": self.failed_starts,
+            "log_events_shipped": self.logs.shipped,
             "tasks": [
                 {
                     "task": live.task.task_arn,

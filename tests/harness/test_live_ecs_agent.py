@@ -59,6 +59,10 @@ def _register(ecs, command, family="web", environment=None):
         "portMappings": [{"containerPort": 8000, "protocol": "tcp"}],
         "environment": [{"name": k, "value": v} for k, v in (environment or {}).items()],
         "healthCheck": {"command": HEALTH, "interval": 5, "timeout": 3, "retries": 2, "startPeriod": 0},
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {"awslogs-group": "/ecs/web", "awslogs-region": "us-east-1", "awslogs-stream-prefix": "web"},
+        },
     }
     return ecs.register_task_definition(
         family=family, networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
@@ -114,6 +118,7 @@ def _get(url):
 
 def test_a_service_runs_its_tasks_registers_them_and_replaces_them_on_a_new_revision(live):
     ecs, ec2, elbv2 = boto3.client("ecs"), boto3.client("ec2"), boto3.client("elbv2")
+    boto3.client("logs").create_log_group(logGroupName="/ecs/web")
     _register(ecs, SERVE, environment={"GREETING": "one"})
     target_group = _service(ecs, ec2, elbv2, desired=2)
     created = _describe(ecs)
@@ -144,6 +149,19 @@ def test_a_service_runs_its_tasks_registers_them_and_replaces_them_on_a_new_revi
     assert {t["taskDefinitionArn"].rsplit(":", 1)[1] for t in running} == {"2"}
     events = [e["message"] for e in _describe(ecs)["events"]]
     assert any("has reached a steady state" in m for m in events)
+
+    # The awslogs driver: the container's output (http.server logs each health check) in its stream.
+    logs = boto3.client("logs")
+    stream = f"web/app/{running[0]['taskArn'].rsplit('/', 1)[1]}"
+
+    def logged():
+        found = logs.describe_log_streams(logGroupName="/ecs/web", logStreamNamePrefix=stream)["logStreams"]
+        if not found:
+            return None
+        messages = [e["message"] for e in logs.get_log_events(logGroupName="/ecs/web", logStreamName=stream)["events"]]
+        return [m for m in messages if '"GET / HTTP/1.1" 200' in m]
+
+    assert _wait(logged, "the health checks' requests in the task's log stream", timeout=30)
 
     ecs.update_service(cluster="c", service="web", desiredCount=1)
     assert _describe(ecs)["runningCount"] == 2  # still running until the agent stops one
