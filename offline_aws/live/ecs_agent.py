@@ -353,12 +353,17 @@ class EcsAgent:
             env_file.unlink(missing_ok=True)
 
     def _load_balancer_addresses(self):
+        """{(DNS name, listener port): "127.0.0.1:PORT"} of the load balancers the offline AWS serves."""
         from offline_aws.live import runtime
 
         balancers = runtime.RUNTIME.component("elb")
-        if balancers is None or not hasattr(balancers, "addresses"):
+        if balancers is None:
             return {}
-        return balancers.addresses()
+        found = {}
+        for balancer in balancers.report().get("load_balancers", {}).values():
+            for port, url in balancer.get("listeners", {}).items():
+                found[(balancer["dns_name"], int(port))] = url.split("//", 1)[-1]
+        return found
 
     def _advance(self, live, now):
         task = live.task
