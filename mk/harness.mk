@@ -2,7 +2,7 @@
 .PHONY: test-harness test-lint lint
 TEST_TARGETS += test-lint test-harness
 
-test-harness: bootstrap ## the offline AWS harness and each of its extensions
+test-harness: bootstrap images-bootstrap ## the offline AWS harness and each of its extensions (the live ones run podman and HAProxy)
 	$(PY) -m pytest -q tests/harness
 
 lint: test-lint
