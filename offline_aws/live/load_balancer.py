@@ -143,7 +143,9 @@ class LoadBalancers:
             ]
             backends[arn] = {"name": group["name"], "servers": servers}
         if view != self.view:
-            (self.state_dir / "load_balancers.json").write_text(json.dumps(view, indent=2, sort_keys=True))
+            # The same map as report()'s: make up, the local inventory and the e2e tests read it.
+            public = {"load_balancers": {name: {k: e[k] for k in ("arn", "dns_name", "listeners")} for name, e in view.items()}}
+            (self.state_dir / "load_balancers.json").write_text(json.dumps(public, indent=2, sort_keys=True))
         self.view, self.skipped = view, skipped
         return {
             "log": self.metrics.address,
