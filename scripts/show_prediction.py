@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import boto3
 
 REPO = Path(__file__).resolve().parent.parent
+NOT_READY_SECONDS = 120
 
 
 def api_key(name_prefix):
@@ -91,11 +93,22 @@ def main(argv=None):
         print(f"no listener of load balancer {args.name_prefix} in {state}: run make up", file=sys.stderr)
         return 1
     key, where = api_key(args.name_prefix)
-    try:
-        status, answer = post(f"{public}/api/predict", {"features": sample_row()}, key)
-    except urllib.error.HTTPError as error:
-        print(f"prediction failed: HTTP {error.code} {error.read().decode(errors='replace')}", file=sys.stderr)
-        return 1
+    # A first model promoted a moment ago is loaded at the ML service's next poll of its pointer:
+    # while it answers 503 with Retry-After, ask again (bounded).
+    deadline = time.monotonic() + NOT_READY_SECONDS
+    while True:
+        try:
+            status, answer = post(f"{public}/api/predict", {"features": sample_row()}, key)
+            break
+        except urllib.error.HTTPError as error:
+            body = error.read().decode(errors="replace")
+            retry_after = min(10.0, float(error.headers.get("Retry-After") or 0))
+            if error.code != 503 or not retry_after or time.monotonic() + retry_after > deadline:
+                print(f"prediction failed: HTTP {error.code} {body}", file=sys.stderr)
+                return 1
+            if not args.json:
+                print(f"not ready yet (HTTP 503, asking again in {retry_after:g} s): {body[:200]}", file=sys.stderr)
+            time.sleep(retry_after)
     if args.json:
         print(json.dumps(answer))
         return 0
