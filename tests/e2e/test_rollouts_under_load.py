@@ -223,7 +223,7 @@ def test_a_bad_image_fires_the_5xx_alarm_and_rolls_back_by_itself(live):
         with Load(live["url"], live["key"], FEATURES, rate=RATE) as load, watch:
             run = deploy(live, "e2e-bad", "-e", "deploy_strategy=canary", "-e", "deploy_canary_percent=20",
                          "-e", "deploy_interval=90", "-e", "deploy_bake_time=0",
-                         "-e", 'deploy_alarms=["mobileml-local-{service}-{color}-5xx"]')  # fmt: skip
+                         "-e", json.dumps({"deploy_alarms": ["mobileml-local-{service}-{color}-5xx"]}))  # fmt: skip
             time.sleep(2)
     finally:
         cloudwatch_alarm_evaluation.configure(live["env"]["AWS_ENDPOINT_URL"])
