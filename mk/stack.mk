@@ -27,7 +27,7 @@ registry-down: ## stop the local image registry and remove its blobs
 aws-up-live: bootstrap images-bootstrap
 	@$(PY) -m offline_aws start --state-dir $(STATE) --live
 
-up: bootstrap images-bootstrap aws-up-live registry-up ## the whole stack offline, ending with a real prediction through backend-api (and playbooks/smoke_test.yml)
+up: bootstrap images-bootstrap aws-up-live registry-up ## the whole stack offline (ECS tasks as containers behind HAProxy), ending with a real prediction through the load balancer (and playbooks/smoke_test.yml)
 	@$(AWS_ENV); export ANSIBLE_NOCOLOR=$${ANSIBLE_NOCOLOR:-0}; \
 	tag=$$(scripts/images/source_tag.sh); echo "=== image tag $$tag"; \
 	for name in $(STACK_PLAYBOOKS); do \
