@@ -1,8 +1,13 @@
 # The offline AWS harness and its extensions.
-.PHONY: test-harness test-lint lint
+.PHONY: test-harness test-lint lint haproxy
 TEST_TARGETS += test-lint test-harness
 
-test-harness: bootstrap ## the offline AWS harness and each of its extensions
+haproxy: ## HAProxy for the live load balancer (apt), installed only when missing
+	@[ -x /usr/sbin/haproxy ] || { sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q haproxy >/dev/null 2>&1 || \
+	  { $$sudo apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q haproxy >/dev/null; }; }
+
+test-harness: bootstrap haproxy ## the offline AWS harness and each of its extensions (the live load balancer runs HAProxy)
 	$(PY) -m pytest -q tests/harness
 
 lint: test-lint

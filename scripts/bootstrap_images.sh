@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything offline image builds need on a Debian machine, installed only when missing:
-# podman, buildah, skopeo, runc, debootstrap, docker-registry (apt), podman's project-local
+# podman, buildah, skopeo, runc, debootstrap, docker-registry, haproxy (the live load balancer) (apt), podman's project-local
 # configuration (.build/containers/) and the debootstrap Python base image (cached in .cache/images/).
 # Safe to re-run; a warm run takes well under a second.
 set -euo pipefail
@@ -9,7 +9,7 @@ source scripts/images/common.sh
 
 declare -A package_of=(
   [podman]=podman [buildah]=buildah [skopeo]=skopeo [runc]=runc
-  [debootstrap]=debootstrap [docker-registry]=docker-registry [curl]=curl
+  [debootstrap]=debootstrap [docker-registry]=docker-registry [curl]=curl [haproxy]=haproxy
 )
 missing=()
 for command in "${!package_of[@]}"; do
