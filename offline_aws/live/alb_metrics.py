@@ -2,7 +2,8 @@
 
 HAProxy sends one line per request (``haproxy_config.LOG_FORMAT``: frontend, backend, server,
 status, Tr in ms) to a UDP socket here; a thread counts them per quarter of a wall-clock second and
-puts each finished quarter (a short lag, so that an alarm on a sped-up clock sees its last period) into the CloudWatch backend of the load balancer's account and region
+puts each finished quarter (a short lag, so that an alarm on a sped-up clock sees its last period)
+into the CloudWatch backend of the load balancer's account and region
 (counts survive reloads: they live here, not in HAProxy). TargetResponseTime goes as raw values
 (with counts) so that a p99 alarm can compute its percentile.
 """

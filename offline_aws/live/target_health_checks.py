@@ -37,8 +37,11 @@ def check_once(address, port, settings):
     timeout = float(settings.get("timeout", 5))
     if protocol == "HTTPS":
         connection = http.client.HTTPSConnection(
-            address, port, timeout=timeout, context=ssl._create_unverified_context()
-        )  # noqa: S323 (targets' self-signed certs, as ALB accepts them)
+            address,
+            port,
+            timeout=timeout,
+            context=ssl._create_unverified_context(),  # noqa: S323 (ALB accepts targets' self-signed certs)
+        )
     else:
         connection = http.client.HTTPConnection(address, port, timeout=timeout)
     try:
