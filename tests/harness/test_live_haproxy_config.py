@@ -10,10 +10,10 @@ TG_A = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/a/1"
 TG_B = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/b/2"
 
 
-def spec(rules):
+def spec(rules, socket="unused.sock"):
     return {
         "log": "127.0.0.1:5140",
-        "socket": "never-bound.sock",
+        "socket": socket,
         "frontends": [
             {"name": "lb.web.1.80", "bind": "127.0.0.1:18080", "protocol": "HTTP", "port": 80, "rules": rules}
         ],
@@ -66,7 +66,7 @@ RULES = [
 
 
 def test_rules_render_in_priority_order_and_haproxy_accepts_them(tmp_path):
-    text = render(spec(RULES))
+    text = render(spec(RULES, socket=str(tmp_path / "haproxy.sock")))
     assert "use_backend tg.a.1 if { var(txn.rule) -m int 0 } { var(txn.weight) -m int 0:89 }" in text
     assert "use_backend tg.b.2 if { var(txn.rule) -m int 0 } { var(txn.weight) -m int 90:99 }" in text
     assert "http-request set-var(txn.weight) rand(100) if { var(txn.rule) -m int 0 }" in text
