@@ -214,7 +214,7 @@ def test_a_weighted_forward_splits_requests_by_weight(alb):
 
 def test_health_checks_initial_unhealthy_and_fail_open(alb):
     first = Target("first")
-    group = alb.group("api", first, HealthCheckIntervalSeconds=5, HealthyThresholdCount=3, UnhealthyThresholdCount=2)
+    group = alb.group("api", first, HealthCheckIntervalSeconds=5, HealthyThresholdCount=2, UnhealthyThresholdCount=2)
     alb.listener(forward(group))
     url = alb.start()
     assert alb.health(group)[first.ip] == ("initial", "Elb.RegistrationInProgress")
