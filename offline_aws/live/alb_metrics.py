@@ -1,8 +1,9 @@
 """The AWS/ApplicationELB metrics from HAProxy's request log, straight into moto's CloudWatch.
 
 HAProxy sends one line per request (``haproxy_config.LOG_FORMAT``: frontend, backend, server,
-status, Tr in ms) to a UDP socket here; a thread counts them per wall-clock second, and ``flush``
-puts each finished second into the CloudWatch backend of the load balancer's account and region
+status, Tr in ms) to a UDP socket here; a thread counts them per quarter of a wall-clock second and
+puts each finished quarter (a short lag, so that an alarm on a sped-up clock sees its last period)
+into the CloudWatch backend of the load balancer's account and region
 (counts survive reloads: they live here, not in HAProxy). TargetResponseTime goes as raw values
 (with counts) so that a p99 alarm can compute its percentile.
 """
@@ -15,6 +16,7 @@ import threading
 import time
 
 NAMESPACE = "AWS/ApplicationELB"
+SLICE = 0.25  # seconds per published datum
 
 
 class AlbMetrics:
@@ -24,19 +26,26 @@ class AlbMetrics:
     def __init__(self):
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.socket.bind(("127.0.0.1", 0))
-        self.socket.settimeout(0.2)
+        self.socket.settimeout(SLICE / 2)
         self.address = "127.0.0.1:%d" % self.socket.getsockname()[1]
         self.names = {}
         self.lines = 0
         self.published = 0
         self._lock = threading.Lock()
-        self._seconds = collections.defaultdict(list)  # wall second -> [(frontend, backend, server, status, tr)]
+        self._seconds = collections.defaultdict(
+            list
+        )  # wall time, to 1/4 s -> [(frontend, backend, server, status, tr)]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="alb-metrics", daemon=True)
         self._thread.start()
 
     def _run(self):
+        flushed = time.time()
         while not self._stop.is_set():
+            if time.time() - flushed >= SLICE:
+                flushed = time.time()
+                with contextlib.suppress(Exception):  # a failed put must not stop the log
+                    self.flush()
             try:
                 data = self.socket.recv(65535)
             except TimeoutError:
@@ -47,12 +56,14 @@ class AlbMetrics:
             if len(fields) < 5:
                 continue
             with contextlib.suppress(ValueError), self._lock:
-                self._seconds[int(time.time())].append((fields[0], fields[1], fields[2], int(fields[3]), int(fields[4])))
+                self._seconds[time.time() // SLICE * SLICE].append(
+                    (fields[0], fields[1], fields[2], int(fields[3]), int(fields[4]))
+                )
                 self.lines += 1
 
     def flush(self, final=False):
-        """Put every finished second (all of them when ``final``) into CloudWatch."""
-        now = int(time.time())
+        """Put every finished slice (all of them when ``final``) into CloudWatch."""
+        now = time.time() // SLICE * SLICE
         with self._lock:
             done = sorted(second for second in self._seconds if final or second < now)
             batches = [(second, self._seconds.pop(second)) for second in done]
@@ -93,7 +104,13 @@ class AlbMetrics:
         data = collections.defaultdict(list)
         for (account, region, dimensions, metric), count in counts.items():
             data[(account, region)].append(
-                {"MetricName": metric, "Dimensions": _dimensions(dimensions), "Value": float(count), "Timestamp": stamp, "Unit": "Count"}
+                {
+                    "MetricName": metric,
+                    "Dimensions": _dimensions(dimensions),
+                    "Value": float(count),
+                    "Timestamp": stamp,
+                    "Unit": "Count",
+                }
             )
         for (account, region, dimensions), values in times.items():
             data[(account, region)].append(

@@ -50,7 +50,9 @@ def _frontend(frontend, backends):
     uses = []
     for index, rule in enumerate(frontend["rules"]):
         conditions = " ".join(f"{{ {c} }}" for c in _conditions(rule["conditions"]))
-        lines.append(f"    http-request set-var(txn.rule) int({index}) if !{{ var(txn.rule) -m found }} {conditions}".rstrip())
+        lines.append(
+            f"    http-request set-var(txn.rule) int({index}) if !{{ var(txn.rule) -m found }} {conditions}".rstrip()
+        )
         chosen = f"{{ var(txn.rule) -m int {index} }}"
         action = _final_action(rule["actions"])
         if action is None:
@@ -59,7 +61,10 @@ def _frontend(frontend, backends):
         if kind == "fixed-response":
             lines.append(f"    {_fixed_response(action.get('FixedResponseConfig', {}))} if {chosen}")
         elif kind == "redirect":
-            lines += [f"    {line} if {chosen}{extra}" for line, extra in _redirect(action.get("RedirectConfig", {}), frontend)]
+            lines += [
+                f"    {line} if {chosen}{extra}"
+                for line, extra in _redirect(action.get("RedirectConfig", {}), frontend)
+            ]
         elif kind == "forward":
             groups = _forward_groups(action)
             live = [(arn, weight) for arn, weight in groups if weight > 0 and arn in backends]
@@ -194,7 +199,9 @@ def _redirect(config, frontend):
     host = fill(config.get("Host", "#{host}"))
     path = fill(config.get("Path", "/#{path}"))
     query = fill(config.get("Query", "#{query}"))
-    default_port = (target_protocol == "http" and target_port == "80") or (target_protocol == "https" and target_port == "443")
+    default_port = (target_protocol == "http" and target_port == "80") or (
+        target_protocol == "https" and target_port == "443"
+    )
     base = f"{target_protocol}://{host}{'' if default_port else ':' + target_port}{path}"
     code = REDIRECT_CODES.get(config.get("StatusCode"), 301)
     if not query:

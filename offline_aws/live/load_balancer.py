@@ -7,13 +7,11 @@ the new worker, so no request is refused) only when the text changed. One loopba
 (reported under ``skipped``). While it runs, moto's target health is the health checks' answer.
 """
 
-import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 from offline_aws.live.alb_metrics import AlbMetrics
@@ -60,7 +58,6 @@ class LoadBalancers:
         text = render(spec)
         if text != self.text:
             self._apply(text)
-        self.metrics.flush()
 
     def _read(self):
         """(load balancers [(account, region, lb)], target groups {arn: health settings}) from moto."""
@@ -76,7 +73,10 @@ class LoadBalancers:
                             for rule in list(listener.rules.values()):
                                 for action in rule.actions:
                                     data = action.data
-                                    used.update(g["TargetGroupArn"] for g in data.get("ForwardConfig", {}).get("TargetGroups", []))
+                                    used.update(
+                                        g["TargetGroupArn"]
+                                        for g in data.get("ForwardConfig", {}).get("TargetGroups", [])
+                                    )
                                     if data.get("TargetGroupArn"):
                                         used.add(data["TargetGroupArn"])
                 for group in list(backend.target_groups.values()):
@@ -158,7 +158,11 @@ class LoadBalancers:
         candidate = self.state_dir / "haproxy.cfg.new"
         candidate.write_text(text)
         checked = subprocess.run(  # noqa: S603 (our own binary and file)
-            [HAPROXY, "-c", "-q", "-f", str(candidate)], capture_output=True, text=True, timeout=30, env=self.environment
+            [HAPROXY, "-c", "-q", "-f", str(candidate)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            env=self.environment,
         )
         if checked.returncode != 0:
             self.problem = checked.stderr.strip()[-2000:] or checked.stdout.strip()[-2000:]
@@ -187,7 +191,7 @@ class LoadBalancers:
 
     # The interface --------------------------------------------------------------------------------
     def address(self, dns_name, listener_port):
-        """"127.0.0.1:PORT" of the load balancer named ``dns_name``'s listener, or None."""
+        """ "127.0.0.1:PORT" of the load balancer named ``dns_name``'s listener, or None."""
         for entry in list(self.view.values()):
             if entry["dns_name"].lower() == str(dns_name).lower():
                 url = entry["listeners"].get(str(listener_port))
@@ -196,7 +200,9 @@ class LoadBalancers:
 
     def report(self):
         return {
-            "load_balancers": {name: {k: entry[k] for k in ("arn", "dns_name", "listeners")} for name, entry in self.view.items()},
+            "load_balancers": {
+                name: {k: entry[k] for k in ("arn", "dns_name", "listeners")} for name, entry in self.view.items()
+            },
             "haproxy_pid": self.process.pid if self.process and self.process.poll() is None else None,
             "reloads": self.reloads,
             "skipped": self.skipped,
@@ -248,7 +254,5 @@ def _patch_target_health(health):
     def undo():
         models.FakeTargetGroup.health_for = original_health_for
         models.ELBv2Backend.describe_target_health = original_describe
-        with contextlib.suppress(Exception):
-            time.sleep(0)
 
     return undo

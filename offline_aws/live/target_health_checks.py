@@ -36,7 +36,12 @@ def check_once(address, port, settings):
     protocol = (settings.get("protocol") or "HTTP").upper()
     timeout = float(settings.get("timeout", 5))
     if protocol == "HTTPS":
-        connection = http.client.HTTPSConnection(address, port, timeout=timeout, context=ssl._create_unverified_context())  # noqa: S323 (targets' self-signed certs, as ALB accepts them)
+        connection = http.client.HTTPSConnection(
+            address,
+            port,
+            timeout=timeout,
+            context=ssl._create_unverified_context(),  # noqa: S323 (ALB accepts targets' self-signed certs)
+        )
     else:
         connection = http.client.HTTPConnection(address, port, timeout=timeout)
     try:
@@ -123,7 +128,12 @@ class HealthChecks:
             if target.drain_until is None and not group["in_use"]:
                 return "unused", "Target.NotInUse", DESCRIPTIONS["Target.NotInUse"], target.port
             if target.drain_until is None and not group["settings"]["enabled"]:
-                return "unavailable", "Target.HealthCheckDisabled", DESCRIPTIONS["Target.HealthCheckDisabled"], target.port
+                return (
+                    "unavailable",
+                    "Target.HealthCheckDisabled",
+                    DESCRIPTIONS["Target.HealthCheckDisabled"],
+                    target.port,
+                )
             reason, description = target.reason or (None, None)
             return target.state, reason, description, target.port
 
@@ -137,7 +147,9 @@ class HealthChecks:
         healthy (ALB fails open); draining ones get none."""
         with self._lock:
             group = self._groups.get(arn, {"settings": {"enabled": True}})
-            members = [(t, target) for (a, t), target in self._targets.items() if a == arn and target.drain_until is None]
+            members = [
+                (t, target) for (a, t), target in self._targets.items() if a == arn and target.drain_until is None
+            ]
             if not group["settings"].get("enabled", True):
                 return [(t, target.port, True) for t, target in members]
             healthy = {t for t, target in members if target.state == "healthy"}
