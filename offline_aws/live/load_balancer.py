@@ -144,7 +144,8 @@ class LoadBalancers:
             backends[arn] = {"name": group["name"], "servers": servers}
         if view != self.view:
             # The same map as report()'s: make up, the local inventory and the e2e tests read it.
-            public = {"load_balancers": {name: {k: e[k] for k in ("arn", "dns_name", "listeners")} for name, e in view.items()}}
+            shown = {name: {k: e[k] for k in ("arn", "dns_name", "listeners")} for name, e in view.items()}
+            public = {"load_balancers": shown}
             (self.state_dir / "load_balancers.json").write_text(json.dumps(public, indent=2, sort_keys=True))
         self.view, self.skipped = view, skipped
         return {
