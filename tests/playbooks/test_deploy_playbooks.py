@@ -139,22 +139,22 @@ def rule_tags(backend):
 
 def test_a_deploy_over_the_pipeline_jobs_budget_is_refused_before_any_change(run_playbook, backend, monkeypatch):
     # What the pipeline's deploy project sets (roles/pipeline): 280 s for backend then ml, so 140 s
-    # each less 60 s of the run's own reads; the local plan's worst case is 60 s + 30 s of waits.
+    # each less 60 s of the run's own reads; the local plan's worst case is 90 s + 30 s of waits.
     monkeypatch.setenv("DEPLOY_TIME_BUDGET", "280")
     monkeypatch.setenv("DEPLOY_JOB_SERVICES", "backend,ml")
     run = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"})
     assert run.returncode != 0
     assert (
-        "The worst case of deploying mobileml-local-backend is 90 s (ECS stability wait 60 s, target health wait 30 s,"
+        "The worst case of deploying mobileml-local-backend is 120 s (ECS stability wait 90 s, target health wait 30 s,"
         " steps watched 0 s), more than the 80 s this job gives it: deploy_time_budget 280 s for 2 service(s) deployed"
         " one after the other (backend, ml), less 60 s per run (deploy_run_overhead). Nothing was changed."
     ) in " ".join(run.stdout.split()), run.output
     assert live(backend) == ("blue", f"{IMAGE}:v1", {"blue": 1, "green": 0}, {"blue": 100, "green": 0})
     assert not any(key.startswith("ecs_blue_green:lock") for key in rule_tags(backend))
 
-    monkeypatch.setenv("DEPLOY_TIME_BUDGET", "300")  # 150 s each: 90 s fits
+    monkeypatch.setenv("DEPLOY_TIME_BUDGET", "360")  # 180 s each: 120 s fits
     fits = run_playbook("playbooks/deploy.yml", extra_vars={"service": "backend", "image_tag": "v2"}).check()
-    assert "Worst case 90 s of 90" in fits.stdout, fits.output
+    assert "Worst case 120 s of 120" in fits.stdout, fits.output
     assert live(backend)[:2] == ("green", f"{IMAGE}:v2")
 
 
