@@ -11,6 +11,8 @@ Images: the commit's backend image under new tags, rebuilt FROM it in a second (
 - ``e2e-good``: the same service (a label differs);
 - ``e2e-exits``: exits at start (the circuit breaker's case);
 - ``e2e-bad``: healthy on /health, every prediction fails (it calls an ML address nobody serves).
+A model promotion (train_and_register.yml trains and promotes the next version) runs under the same
+load: the ML tasks hot-reload it and the answers' model_version switches.
 """
 
 import importlib.util
@@ -76,15 +78,19 @@ def live(stack, tmp_path_factory):
     return {"env": env, "client": client, "url": url, "key": key}
 
 
-def deploy(live, image_tag, *extra):
-    """deploy.yml of the backend to image_tag; the finished process (not asserted here)."""
+def playbook(live, name, *extra):
+    """ansible-playbook playbooks/<name>.yml -i inventories/local; the finished process, its start and end."""
     env = dict(os.environ, **live["env"], ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), ANSIBLE_NOCOLOR="1")
-    argv = [str(REPO / ".venv/bin/ansible-playbook"), "playbooks/deploy.yml", "-i", "inventories/local",
-            "-e", "service=backend", "-e", f"image_tag={image_tag}", *extra]  # fmt: skip
+    argv = [str(REPO / ".venv/bin/ansible-playbook"), f"playbooks/{name}.yml", "-i", "inventories/local", *extra]
     began = time.time()
     run = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     run.began, run.ended = began, time.time()
     return run
+
+
+def deploy(live, image_tag, *extra):
+    """deploy.yml of the backend to image_tag; the finished process (not asserted here)."""
+    return playbook(live, "deploy", "-e", "service=backend", "-e", f"image_tag={image_tag}", *extra)
 
 
 class RuleWatch:
@@ -210,6 +216,38 @@ def test_an_image_that_exits_at_start_fails_the_deploy_and_traffic_never_moves(l
     report("exits at start", requests=len(during), failed=len(Load.failed(during)), resent=load.resent,
            wall_seconds=round(run.ended - run.began, 1))  # fmt: skip
     assert Load.failed(during) == [], load.summary(during)
+
+
+def test_a_model_promotion_under_load_fails_no_request_and_switches_the_version(live):
+    """train_and_register.yml trains the next version and promotes it (inventories/local promotes a
+    fresh training that passes the gates); the ML tasks hot-reload it from their pointer."""
+    ssm = live["client"]("ssm")
+
+    def pointer():
+        return json.loads(ssm.get_parameter(Name="/mobileml/local/model-version")["Parameter"]["Value"])
+
+    def promoted():
+        return pointer()["version"]
+
+    before = promoted()
+    with Load(live["url"], live["key"], FEATURES, rate=RATE) as load:
+        time.sleep(2)
+        run = playbook(live, "train_and_register")
+        after = promoted()
+        deadline = time.monotonic() + 90  # the ML service polls its pointer every 30 s
+        while time.monotonic() < deadline and not any(a.model_version == str(after) for a in load.answers[-50:]):
+            time.sleep(1)
+        time.sleep(3)
+    assert run.returncode == 0, run.stdout[-6000:]
+    assert str(after) != str(before)
+    served = [a.model_version for a in load.answers if a.status == 200]
+    switched = next((a.at for a in load.answers if a.model_version == str(after)), None)
+    promoted_at = datetime.fromisoformat(pointer()["promoted_at"].replace("Z", "+00:00")).timestamp()
+    report("model promotion", requests=len(load.answers), failed=len(Load.failed(load.answers)), resent=load.resent,
+           versions=f"{before} -> {after}",
+           seconds_from_promotion_to_new_answers=round(switched - promoted_at, 1) if switched else None)  # fmt: skip
+    assert served[0] == str(before) and served[-1] == str(after)
+    assert Load.failed(load.answers) == [], load.summary()
 
 
 def test_a_bad_image_fires_the_5xx_alarm_and_rolls_back_by_itself(live):
