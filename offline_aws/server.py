@@ -16,6 +16,9 @@ from offline_aws import REGION
 
 START_TIMEOUT_SECONDS = 90
 STOP_TIMEOUT_SECONDS = 10
+# A live server stops its components on SIGTERM: HAProxy, then every container (podman rm), which
+# takes seconds each on a loaded 2-core machine; its runtime bounds each step, so this bounds the whole.
+LIVE_STOP_TIMEOUT_SECONDS = 90
 
 
 @dataclass
@@ -101,8 +104,7 @@ def start(state_dir=None, port=None, log_path=None, live=None):
         if _answers(endpoint):
             server = OfflineAWS(endpoint=endpoint, pid=process.pid)
             if state_dir:
-                (state_dir / "server.json").write_text(json.dumps({"endpoint": endpoint, "pid": process.pid}))
-                _write_env(state_dir, server, live)
+                _record(state_dir, server, live)
             return server
         time.sleep(0.2)
     _terminate(process.pid)
@@ -132,8 +134,16 @@ def ensure(state_dir, live=None):
 
         if not runtime.report(running.endpoint).get("config"):
             runtime.configure(running.endpoint, **live)
-        _write_env(Path(state_dir), running, live)
+        _record(Path(state_dir), running, live)
     return running
+
+
+def _record(state_dir, server, live):
+    """server.json: the process and, when live, its components' configuration, so that ``stop``
+    can remove what they leave behind; env.sh for the shell."""
+    record = {"endpoint": server.endpoint, "pid": server.pid, **({"live": live} if live else {})}
+    (state_dir / "server.json").write_text(json.dumps(record))
+    _write_env(state_dir, server, live)
 
 
 def _write_env(state_dir, server, live):
@@ -146,15 +156,25 @@ def _write_env(state_dir, server, live):
 
 
 def stop(state_dir=None, server=None):
-    if server is None and state_dir:
+    """Stop the server (given, or recorded in state_dir) by PID. A live server's containers and
+    HAProxy are removed afterwards too, in case it was killed before it could stop them."""
+    live = None
+    if state_dir:
         record = Path(state_dir) / "server.json"
-        if not record.exists():
-            return False
-        data = json.loads(record.read_text())
-        server = OfflineAWS(endpoint=data["endpoint"], pid=data["pid"])
+        if record.exists():
+            data = json.loads(record.read_text())
+            live = data.get("live")
+            server = server or OfflineAWS(endpoint=data["endpoint"], pid=data["pid"])
     if server is None:
         return False
-    _terminate(server.pid)
+    _terminate(server.pid, LIVE_STOP_TIMEOUT_SECONDS if live else STOP_TIMEOUT_SECONDS)
+    if live:
+        from offline_aws.live.leftovers import remove_leftovers
+
+        left = remove_leftovers(live)
+        if left["containers"] or left["haproxy"]:
+            print(f"removed what the live components left: {left['containers']} container(s), "
+                  f"HAProxy {'stopped' if left['haproxy'] else 'not running'}", file=sys.stderr)  # fmt: skip
     if state_dir:
         for name in ("server.json", "env.sh"):
             (Path(state_dir) / name).unlink(missing_ok=True)
@@ -187,7 +207,7 @@ def _is_offline_aws(pid):
         return False
 
 
-def _terminate(pid):
+def _terminate(pid, timeout=STOP_TIMEOUT_SECONDS):
     """SIGTERM, then SIGKILL after a bounded wait; reap it when it is our child."""
     if not _is_offline_aws(pid):
         return
@@ -196,7 +216,7 @@ def _terminate(pid):
             os.kill(pid, sig)
         except ProcessLookupError:
             return
-        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        deadline = time.monotonic() + (timeout if sig == signal.SIGTERM else STOP_TIMEOUT_SECONDS)
         while time.monotonic() < deadline:
             try:
                 done, _ = os.waitpid(pid, os.WNOHANG)
