@@ -39,8 +39,7 @@ up: bootstrap images-bootstrap aws-up-live registry-up ## the whole stack offlin
 	echo "=== ansible-playbook playbooks/smoke_test.yml -i $(LOCAL_INV)"; \
 	$(BIN)/ansible-playbook playbooks/smoke_test.yml -i $(LOCAL_INV) $(UP_ARGS)
 
-down: ## stop what make up started (containers, registry, offline AWS: by id/PID) and remove their state
-	@scripts/images/containers_down.sh
+down: ## stop what make up started (the offline AWS with its agent's containers and HAProxy, the registry: by id/PID) and remove their state
 	@scripts/images/registry.sh stop
 	@$(PY) -m offline_aws stop --state-dir $(STATE) || true
 	@rm -rf $(STATE) .build/containers/run .build/containers/tmp

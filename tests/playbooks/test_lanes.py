@@ -23,9 +23,9 @@ REPO = Path(__file__).resolve().parents[2]
 LANE_TASK_FILES = ("add_lanes.yml", "take_over_lane_outputs.yml")
 RUN_TIMEOUT_SECONDS = 300
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-# site.yml's roles, in the order a reader finds them: phase 1 lane 1, lane 2, phase 2, phase 3.
+# site.yml's roles, in the order a reader finds them: phase 1 lane 1, lane 2, phase 2.
 SITE_ROLES = ("network", "alb", "model_store", "pipeline", "ecr", "ecs_cluster",
-              "ecs_service", "sagemaker", "observability", "local_runtime")
+              "ecs_service", "sagemaker", "observability")
 
 
 def lane_play(name, lane_1, lane_2):

@@ -120,10 +120,10 @@ def test_teardown_removes_what_site_made_keeps_the_models_and_changes_nothing_tw
 def up_again(run_playbook):
     """site.yml as `make up` runs it (a first model where none is served), on the torn-down account.
 
-    The image builds and the local containers need podman and the stack's registry: the e2e's `make up`
-    (under the stack lock) runs those; here the tags images and local_runtime are skipped and the task
-    definitions name an image tag nobody pushed (the offline ECS runs no task)."""
-    run = run_playbook("playbooks/site.yml", "--skip-tags", "images,local_runtime",
+    The image builds need podman and the stack's registry: the e2e's `make up` (under the stack lock)
+    runs those; here the tag images is skipped and the task definitions name an image tag nobody
+    pushed (the offline ECS runs no task)."""
+    run = run_playbook("playbooks/site.yml", "--skip-tags", "images",
                        extra_vars={"image_tag": "after-teardown", "model_train_only_first": True}).check()
     after = left()
     assert after["pipelines"] and after["projects"] and after["pointer"], (after, run.output)
