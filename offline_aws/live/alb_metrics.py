@@ -16,6 +16,8 @@ import threading
 import time
 
 NAMESPACE = "AWS/ApplicationELB"
+# The codes ALB also counts on their own (HTTPCode_ELB_502_Count, ...), beside HTTPCode_ELB_5XX_Count.
+ELB_CODES_OF_THEIR_OWN = (500, 502, 503, 504)
 SLICE = 0.25  # seconds per published datum
 
 
@@ -96,6 +98,8 @@ class AlbMetrics:
                     times[(account, region, key)][round(response_ms / 1000, 3)] += 1
             elif status >= 400:
                 counts[(account, region, by_balancer, f"HTTPCode_ELB_{status // 100}XX_Count")] += 1
+                if status in ELB_CODES_OF_THEIR_OWN:
+                    counts[(account, region, by_balancer, f"HTTPCode_ELB_{status}_Count")] += 1
             elif 300 <= status < 400 and not group:
                 counts[(account, region, by_balancer, "HTTP_Redirect_Count")] += 1
             elif not group:

@@ -84,7 +84,16 @@ def _frontend(frontend, backends):
 
 
 def _backend(backend):
-    lines = [f"backend {backend['name']}", "    balance roundrobin", "    retry-on conn-failure", "    retries 2"]
+    # ALB answers 502 when a target refuses the connection, 503 only when the group has no target to
+    # try; HAProxy answers 503 to both. A response that passed http-response came from the server.
+    lines = [
+        f"backend {backend['name']}",
+        "    balance roundrobin",
+        "    retry-on conn-failure",
+        "    retries 2",
+        "    http-response set-var(txn.answered) bool(true)",
+        "    http-after-response set-status 502 if { status 503 } { srv_id -m found } !{ var(txn.answered) -m found }",
+    ]
     for server in backend["servers"]:
         state = "" if server["enabled"] else " disabled"
         lines.append(f"    server {server['name']} {server['address']}:{server['port']}{state}")

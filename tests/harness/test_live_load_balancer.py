@@ -341,3 +341,36 @@ def test_metrics_reach_cloudwatch_and_fire_an_alarm(alb, aws):
     assert ("RequestCount", ("LoadBalancer",)) in names
     assert ("HTTPCode_Target_2XX_Count", ("LoadBalancer", "TargetGroup")) in names
     assert ("TargetResponseTime", ("LoadBalancer", "TargetGroup")) in names
+
+
+def test_a_refused_connection_is_502_and_an_empty_group_503_as_alb_answers(alb, aws):
+    """ALB: 502 when the target refuses the connection, 503 when the group has no target (HAProxy says
+    503 to both); each counted as HTTPCode_ELB_5XX_Count and under its own code."""
+    gone = Target("gone")
+    gone.close()  # nothing listens on its address any more
+    refusing, empty = alb.group("refusing", gone), alb.group("empty")
+    listener = alb.listener(forward(refusing))
+    alb.client.create_rule(
+        ListenerArn=listener, Priority=1, Conditions=[{"Field": "path-pattern", "Values": ["/empty"]}],
+        Actions=[forward(empty)],
+    )  # fmt: skip
+    url = alb.start()
+
+    def answers():
+        try:
+            return get(url + "/empty")[0]
+        except urllib.error.URLError:  # HAProxy not listening yet
+            return None
+
+    assert wait_until(answers, seconds=10)
+    # No target is healthy (the one of "refusing" is still initial): ALB fails open and tries it.
+    assert [get(url + "/")[0] for _ in range(3)] == [502] * 3
+    assert [get(url + "/empty")[0] for _ in range(2)] == [503] * 2
+    cloudwatch = boto3.client("cloudwatch")
+
+    def counted():
+        found = {m["MetricName"] for m in cloudwatch.list_metrics(Namespace="AWS/ApplicationELB")["Metrics"]}
+        return {"HTTPCode_ELB_502_Count", "HTTPCode_ELB_503_Count", "HTTPCode_ELB_5XX_Count"} <= found and found
+
+    assert wait_until(counted, seconds=10), cloudwatch.list_metrics(Namespace="AWS/ApplicationELB")["Metrics"]
+    assert "HTTPCode_Target_5XX_Count" not in counted()
