@@ -16,3 +16,7 @@ bench-iam: bootstrap ## figures: per actor, API calls and distinct IAM actions u
 	mkdir -p .build && rm -f $(IAM_LOG)
 	OFFLINE_AWS_ACTION_LOG=$(IAM_LOG) $(PY) -m pytest -q -p no:cacheprovider -n 2 tests/playbooks/test_iam_actors.py tests/playbooks/test_deployer_policy.py
 	$(PY) benchmarks/iam/report.py $(IAM_LOG) --policy deployer=policies/deployer.json $(BENCH_ARGS)
+
+.PHONY: bench-reset
+bench-reset: bootstrap ## figures: the harness's reset between two tests (and the first calls after it), moto's against ours, medians
+	PYTHONPATH=$(CURDIR) $(PY) benchmarks/reset/run.py $(BENCH_ARGS)
