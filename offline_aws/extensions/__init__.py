@@ -2,9 +2,9 @@
 
 Each extension is a module in this package named for the AWS operation it adds or fixes
 (`sagemaker_update_endpoint.py`, ...), or for the part of moto it makes cheaper
-(`moto_api_reset.py`, `iam_backend_build.py`: the reset between tests). It exposes `apply()`, which patches moto's response
-and backend classes in the server process before it serves, following the shapes of the AWS
-API reference. Keep each one small and cover it with a test in tests/harness/.
+(`moto_api_reset.py`, `iam_backend_build.py`: the reset between tests). It exposes `apply()`,
+which patches moto's response and backend classes in the server process before it serves,
+following the shapes of the AWS API reference. Keep each one small and cover it with a test in tests/harness/.
 """
 
 import importlib
