@@ -19,12 +19,13 @@ Images outside this account's ECR are not checked: the offline AWS cannot see an
 import re
 
 from moto.ecr.models import ecr_backends
+from moto.iam.access_control import IAMPolicy, PermissionResult
+from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 from moto.s3.models import s3_backends
 from moto.sagemaker.models import SageMakerModelBackend
 from moto.utilities.utils import get_partition
 
-from offline_aws.extensions import _role_policies
 from offline_aws.extensions.s3_sse_kms_authorization import enforced
 
 FAILURE = (
@@ -47,7 +48,14 @@ _update_endpoint = None
 
 
 def role_allows(backend, role_arn, action, resource):
-    return _role_policies.role_allows(backend.account_id, backend.region_name, role_arn, action, resource)
+    iam = iam_backends[backend.account_id][get_partition(backend.region_name)]
+    role = next((role for role in iam.roles.values() if role.arn == role_arn), None)
+    if role is None:
+        return False
+    policies = [iam.get_role_policy(role.name, name)[1] for name in iam.list_role_policies(role.name)]
+    policies += iam.list_attached_role_policies(role.name)[0]
+    results = [IAMPolicy(policy).is_action_permitted(action, resource) for policy in policies]
+    return PermissionResult.DENIED not in results and PermissionResult.PERMITTED in results
 
 
 def image_pull_failure(backend, role_arn, image, variant):

@@ -38,7 +38,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from offline_aws.live import execution_role, task_environment
+from offline_aws.live import task_environment
 from offline_aws.live.containers import Engine, EngineError
 from offline_aws.live.task_logs import LogShipper
 
@@ -331,10 +331,6 @@ class EcsAgent:
         _event(service, f"(service {service.name}) has started 1 tasks: (task {task.id}).")
 
     def _start_container(self, live, account, region, service):
-        denial = execution_role.image_denial(account, region, getattr(live.task_definition, "execution_role_arn", None),
-                                             live.task.id, live.container["image"])  # fmt: skip
-        if denial:
-            raise task_environment.TaskStartError(denial)
         addresses = self._load_balancer_addresses()
         env = task_environment.environment(account, region, live.task_definition, live.container, live.task.id,
                                            live.ip, self.endpoint, addresses)  # fmt: skip

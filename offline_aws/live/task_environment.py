@@ -1,8 +1,7 @@
 """What ECS hands a task's container: its environment, its secrets, its task role's credentials.
 
 - ``environment`` of the container definition as written;
-- ``secrets``: each ``valueFrom`` read as ECS reads it with the task execution role (which must
-  be allowed to: live/execution_role.py): an SSM
+- ``secrets``: each ``valueFrom`` read as ECS reads it with the task execution role: an SSM
   parameter (name or ARN, decrypted) or a Secrets Manager secret (ARN, optionally
   ``:json-key:version-stage:version-id``); one that cannot be read fails the task as ECS does
   (``ResourceInitializationError: unable to pull secrets or registry auth``);
@@ -16,8 +15,6 @@
 
 import json
 import re
-
-from offline_aws.live import execution_role
 
 ECS_TASKS = "ecs-tasks.amazonaws.com"
 
@@ -46,18 +43,9 @@ def read_secret(account, region, value_from):
     return parameter.decrypt(parameter.value)
 
 
-def secrets(account, region, container, execution_role_arn=None, task_id=""):
-    """Each secret as ECS reads it with the task execution role (live/execution_role.py says
-    whether the role may)."""
+def secrets(account, region, container):
     found = {}
-    wanted = container.get("secrets") or []
-    denial = wanted and execution_role.role_denial(account, region, execution_role_arn, "Reading the secrets")
-    if denial:
-        raise TaskStartError(f"ResourceInitializationError: unable to pull secrets or registry auth: {denial}")
-    for secret in wanted:
-        denial = execution_role.secret_denial(account, region, execution_role_arn, task_id, secret["valueFrom"])
-        if denial:
-            raise TaskStartError(denial)
+    for secret in container.get("secrets") or []:
         try:
             found[secret["name"]] = read_secret(account, region, secret["valueFrom"])
         except Exception as e:  # noqa: BLE001 (any failure is ECS's one message)
@@ -109,7 +97,7 @@ def translate(value, addresses):
 
 def environment(account, region, task_definition, container, task_id, host, endpoint, addresses):
     env = {item["name"]: item["value"] for item in container.get("environment") or []}
-    env.update(secrets(account, region, container, getattr(task_definition, "execution_role_arn", None), task_id))
+    env.update(secrets(account, region, container))
     env = {name: translate(str(value), addresses) for name, value in env.items()}
     role = getattr(task_definition, "task_role_arn", None)  # moto sets it only when given
     if role:
